@@ -1,0 +1,42 @@
+#pragma once
+// The command line of `gpwatch-sim clinical`. Every option has a default that works with
+// config/gpwatchd.yaml as shipped.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gpwatch::sim {
+
+struct ClinicalOptions {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8443;  // 0: an ephemeral port, shown in the listening line
+    std::string token = "gpwatch-sim-token";
+    std::string practice = "C84001";
+    std::string cert_dir = "/tmp/gpwatch-sim";
+    std::string cert_file;  // with key_file: serve this certificate instead of making one
+    std::string key_file;
+    double rate = 2;
+    std::uint64_t count = 0;  // 0: unlimited
+    std::optional<std::uint64_t> seed;
+    std::string journal;
+    bool chaos = false;
+    double heartbeat = 5;
+    double review_min = 5;
+    double review_max = 40;
+    bool help = false;
+};
+
+// A bad command line; what() names the option.
+struct OptionError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// args: the words after "clinical". Accepts "--name value" and "--name=value".
+ClinicalOptions parse_clinical_options(const std::vector<std::string>& args);
+
+const char* clinical_usage();
+
+}  // namespace gpwatch::sim

@@ -1,0 +1,131 @@
+// Wiring of `gpwatch-sim clinical`: options → certificates → event log → server → traffic clock
+// → run until SIGINT/SIGTERM.
+
+#include "clinical_sim.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cert_maker.hpp"
+#include "clinical_options.hpp"
+#include "clinical_sim_server.hpp"
+#include "clinical_traffic.hpp"
+#include "event_log.hpp"
+#include "journal.hpp"
+#include "traffic_clock.hpp"
+
+namespace gpwatch::sim {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kRetainedEvents = 100000;
+
+void say(const std::string& line) {
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+std::string url_host(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+int run_clinical(const std::vector<std::string>& args) {
+    ClinicalOptions options;
+    try {
+        options = parse_clinical_options(args);
+    } catch (const OptionError& e) {
+        std::cerr << "gpwatch-sim clinical: " << e.what() << "\n" << clinical_usage();
+        return 2;
+    }
+    if (options.help) {
+        std::cout << clinical_usage();
+        return 0;
+    }
+    spdlog::set_default_logger(spdlog::stderr_color_st("gpwatch-sim"));
+    if (const char* level = std::getenv("GPWATCH_SIM_LOG")) spdlog::set_level(spdlog::level::from_str(level));
+
+    const std::uint64_t seed = options.seed ? *options.seed : (std::uint64_t{std::random_device{}()} << 32) ^
+                                                                  std::random_device{}();
+    try {
+        // TLS first: the CA file must be in place before anyone can connect.
+        asio::ssl::context tls(asio::ssl::context::tls_server);
+        tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+        std::string trust_note;
+        if (!options.cert_file.empty()) {
+            tls.use_certificate_chain_file(options.cert_file);
+            tls.use_private_key_file(options.key_file, asio::ssl::context::pem);
+            trust_note = "cert: " + options.cert_file;
+        } else {
+            const CertBundle certs = make_ca_and_server_cert();
+            tls.use_certificate_chain(asio::buffer(certs.server_cert_pem));
+            tls.use_private_key(asio::buffer(certs.server_key_pem), asio::ssl::context::pem);
+            const std::string ca_path = options.cert_dir + "/ca.pem";
+            write_file_atomic(ca_path, certs.ca_cert_pem);
+            trust_note = "ca: " + ca_path;
+        }
+
+        std::unique_ptr<Journal> journal;
+        if (!options.journal.empty()) journal = std::make_unique<Journal>(options.journal);
+        ClinicalEventLog log(options.practice, kRetainedEvents, journal.get());
+        ClinicalTraffic traffic({options.practice, options.rate, options.review_min, options.review_max, seed});
+
+        // Declared after everything its pending handlers refer to, so it is destroyed first.
+        asio::io_context ioc(1);
+        ClinicalServerSettings server_settings;
+        server_settings.token = options.token;
+        server_settings.session.practice = options.practice;
+        server_settings.session.heartbeat = std::chrono::duration<double>(options.heartbeat);
+        server_settings.session.chaos = options.chaos;
+        ClinicalSimServer server(ioc, tls, log, server_settings);
+        const auto endpoint = server.listen(options.listen_host, options.listen_port);
+
+        TrafficClock clock(ioc, traffic, log, options.rate, options.count, [&] {
+            say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");
+        });
+
+        asio::signal_set signals(ioc, SIGINT, SIGTERM);
+        asio::steady_timer force_stop(ioc);
+        signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            spdlog::info("clinical sim: signal {}, stopping", signo);
+            clock.stop();
+            server.stop();
+            // Graceful first; whatever is still running after a moment is cut off.
+            force_stop.expires_after(std::chrono::milliseconds(500));
+            force_stop.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+        });
+
+        server.start();
+        clock.start();
+        say("gpwatch-sim clinical: listening on wss://" + url_host(options.listen_host) + ":" +
+            std::to_string(endpoint.port()) + "/feed (" + trust_note + ", seed " + std::to_string(seed) + ")");
+        spdlog::info("clinical sim: practice {}, rate {}/s, count {}, heartbeat {} s, review delay {}–{} s{}",
+                     options.practice, options.rate, options.count, options.heartbeat, options.review_min,
+                     options.review_max, options.chaos ? ", chaos on" : "");
+        ioc.run();
+        spdlog::info("clinical sim: stopped after {} events (highest ack {})", log.latest_seq(), log.highest_ack());
+        return 0;
+    } catch (const std::exception& e) {
+        spdlog::critical("clinical sim: {}", e.what());
+        std::cerr << "gpwatch-sim clinical: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace gpwatch::sim

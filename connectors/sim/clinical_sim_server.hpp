@@ -1,0 +1,57 @@
+#pragma once
+// ClinicalSimServer: accepts TLS connections, lets only `GET /feed` with the right bearer token
+// through to the WebSocket upgrade (others get 404 / 401 / 426), and hands each upgraded
+// connection to a FeedSession.
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "feed_session.hpp"
+
+namespace gpwatch::sim {
+
+class ClinicalEventLog;
+
+struct ClinicalServerSettings {
+    std::string token = "gpwatch-sim-token";
+    FeedSessionSettings session;
+};
+
+class ClinicalSimServer {
+public:
+    ClinicalSimServer(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, ClinicalEventLog& log,
+                      ClinicalServerSettings settings);
+
+    // Binds and listens (synchronously, so the caller can print the real port). Throws
+    // boost::system::system_error when the address cannot be used.
+    boost::asio::ip::tcp::endpoint listen(const std::string& host, std::uint16_t port);
+
+    // Starts accepting; returns at once.
+    void start();
+
+    // Stops accepting and drops every connection.
+    void stop();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> handle_connection(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context& ioc_;
+    boost::asio::ssl::context& tls_;
+    ClinicalEventLog& log_;
+    ClinicalServerSettings settings_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::vector<std::weak_ptr<FeedSession>> sessions_;
+    std::mt19937_64 chaos_seeds_{std::random_device{}()};
+    bool stopping_ = false;
+};
+
+}  // namespace gpwatch::sim

@@ -1,0 +1,166 @@
+#include "clinical_traffic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <boost/json/array.hpp>
+
+#include "fhir_resource.hpp"
+#include "nhs_number.hpp"
+
+namespace gpwatch::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kPatients = 300;
+constexpr std::uint64_t kGuaranteeWindow = 10;       // the demo's first minute
+constexpr double kReviewedShare = 0.80;              // third-party writes that get filed/rejected
+constexpr double kRejectedShare = 0.10;              // of the reviewed ones
+constexpr double kAmendedShare = 0.05;
+constexpr double kEnteredInErrorShare = 0.02;
+constexpr double kBaseNopat = 0.04;
+
+std::size_t index_of(const std::vector<Writer>& writers, const std::string& ods) {
+    for (std::size_t i = 0; i < writers.size(); ++i)
+        if (writers[i].ods == ods) return i;
+    return 0;
+}
+
+}  // namespace
+
+ClinicalTraffic::ClinicalTraffic(TrafficSettings settings)
+    : settings_(std::move(settings)), rng_(settings_.seed), writers_(clinical_writers(settings_.practice)) {
+    for (const auto& w : writers_) {
+        writer_weights_.push_back(w.share);
+        std::vector<std::string> users;
+        for (int i = 0; i < 6; ++i) {
+            char id[16];
+            std::snprintf(id, sizeof id, "u-%04d", static_cast<int>(rng_.between(1000, 9999)));
+            users.emplace_back(id);
+        }
+        writer_user_ids_.push_back(std::move(users));
+    }
+    for (std::size_t i = 0; i < kPatients; ++i) patients_.push_back(make_test_nhs_number(rng_));
+
+    // The demo promise: a prohibited writer (RW1) and an unlisted one (NTV21) within ten events.
+    const std::uint64_t first = rng_.below(kGuaranteeWindow);
+    std::uint64_t second = rng_.below(kGuaranteeWindow - 1);
+    if (second >= first) ++second;
+    forced_ = {{first, index_of(writers_, "RW1")}, {second, index_of(writers_, "NTV21")}};
+    seen_.assign(writers_.size(), false);
+}
+
+std::uint64_t ClinicalTraffic::ticks_after_delay(double min_seconds, double max_seconds) {
+    const double seconds = rng_.uniform(min_seconds, max_seconds);
+    return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(seconds * settings_.rate)));
+}
+
+std::string ClinicalTraffic::new_entry_id() {
+    for (;;) {
+        char id[24];
+        std::snprintf(id, sizeof id, "e-%012llx",
+                      static_cast<unsigned long long>(rng_.next_u64() & 0xffffffffffffULL));
+        if (entry_ids_.insert(id).second) return id;
+    }
+}
+
+json::object ClinicalTraffic::next(SysSeconds now) {
+    const std::uint64_t tick = tick_++;
+
+    for (const auto& [at, writer] : forced_)
+        if (tick == at && !seen_[writer]) return new_write(now, writer);
+
+    if (!pending_.empty() && pending_.begin()->first.first <= tick) {
+        FollowUp f = std::move(pending_.begin()->second);
+        pending_.erase(pending_.begin());
+        return follow_up(std::move(f), now);
+    }
+    return new_write(now, rng_.weighted(writer_weights_));
+}
+
+json::object ClinicalTraffic::new_write(SysSeconds now, std::size_t writer_index) {
+    seen_[writer_index] = true;
+    const Writer& w = writers_[writer_index];
+
+    std::vector<const ResourceTemplate*> fitting;
+    for (const auto& t : resource_templates())
+        if (std::find(t.org_types.begin(), t.org_types.end(), w.org_type) != t.org_types.end())
+            fitting.push_back(&t);
+    const ResourceTemplate& t = *fitting[rng_.below(fitting.size())];
+
+    const bool nopat = rng_.chance(std::max(kBaseNopat, t.nopat));
+    const SysSeconds effective = now - std::chrono::minutes(rng_.between(2, 180));
+
+    json::object author{{"ods", w.ods}, {"name", w.name}, {"org_type", w.org_type}};
+    if (w.org_type == kPracticeOrgType) {
+        const PracticeUser& u = practice_users()[rng_.below(practice_users().size())];
+        author["user_role"] = u.user_role;
+        author["user_id"] = u.user_id;
+    } else {
+        author["user_role"] = w.user_roles[rng_.below(w.user_roles.size())];
+        author["user_id"] = writer_user_ids_[writer_index][rng_.below(writer_user_ids_[writer_index].size())];
+    }
+
+    json::object entry;
+    entry["id"] = new_entry_id();
+    entry["patient"] = json::object{{"nhs_number", patients_[rng_.below(patients_.size())]}};
+    entry["author"] = std::move(author);
+    entry["route"] = "shared-record";
+    entry["resource"] = make_fhir_resource(t, rng_, effective, nopat);
+
+    if (w.org_type != kPracticeOrgType) schedule(entry);
+    return {{"event", "entry.created"}, {"entry", std::move(entry)}};
+}
+
+void ClinicalTraffic::schedule(const json::object& entry) {
+    // Draw every decision unconditionally so one choice never shifts the random stream of the next.
+    const bool reviewed = rng_.chance(kReviewedShare);
+    const bool rejected = rng_.chance(kRejectedShare);
+    const std::uint64_t review_in = ticks_after_delay(settings_.review_min, settings_.review_max);
+    const bool amended = rng_.chance(kAmendedShare);
+    const std::uint64_t amend_in = ticks_after_delay(settings_.review_min, settings_.review_max * 2);
+    const bool in_error = rng_.chance(kEnteredInErrorShare);
+    const std::uint64_t error_in = ticks_after_delay(settings_.review_min, settings_.review_max * 3);
+
+    const std::uint64_t now = tick_;  // the tick after the one that wrote the entry
+    auto add = [&](std::uint64_t in, FollowUpKind kind) {
+        pending_.emplace(std::make_pair(now + in - 1, scheduled_++), FollowUp{kind, entry});
+    };
+    if (reviewed) add(review_in, rejected ? FollowUpKind::rejected : FollowUpKind::filed);
+    if (amended) add(amend_in, FollowUpKind::amended);
+    if (in_error) add(error_in, FollowUpKind::entered_in_error);
+}
+
+json::object ClinicalTraffic::follow_up(FollowUp f, SysSeconds now) {
+    switch (f.kind) {
+    case FollowUpKind::filed:
+    case FollowUpKind::rejected: {
+        // Reviews are done by the practice's clinicians; pick among the GPs and the pharmacist.
+        const auto& users = practice_users();
+        const PracticeUser& u = users[rng_.below(4)];
+        return {{"event", f.kind == FollowUpKind::filed ? "workflow.filed" : "workflow.rejected"},
+                {"item", json::object{{"kind", "entry"}, {"id", f.entry.at("id")}}},
+                {"by", json::object{{"user_id", u.user_id}, {"user_role", u.user_role}, {"name", u.name}}}};
+    }
+    case FollowUpKind::amended: {
+        json::object entry = std::move(f.entry);
+        json::object& resource = entry.at("resource").as_object();
+        if (resource.at("resourceType").as_string() == "Observation") {
+            resource["status"] = "amended";
+            resource["effectiveDateTime"] = london_rfc3339(now - std::chrono::minutes(rng_.between(1, 30)));
+        } else {
+            resource["note"] = json::array{json::object{{"text", "Amended by author"}}};
+        }
+        return {{"event", "entry.amended"}, {"entry", std::move(entry)}};
+    }
+    case FollowUpKind::entered_in_error:
+        break;
+    }
+    return {{"event", "entry.entered-in-error"},
+            {"entry", json::object{{"id", f.entry.at("id")}, {"author", f.entry.at("author")}}}};
+}
+
+}  // namespace gpwatch::sim

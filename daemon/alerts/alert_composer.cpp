@@ -1,0 +1,108 @@
+#include "daemon/alerts/alert_composer.hpp"
+
+#include <date/tz.h>
+
+namespace gpwatch::alerts {
+
+namespace {
+
+std::string local_time(const Settings& settings, std::int64_t unix_seconds) {
+    if (unix_seconds <= 0) return "unknown";
+    try {
+        auto zone = date::locate_zone(settings.calendar.time_zone);
+        auto t = date::zoned_seconds(zone, SysSeconds{std::chrono::seconds{unix_seconds}});
+        return date::format("%a %d %b %Y %H:%M", t);
+    } catch (const std::exception&) {
+        return date::format("%a %d %b %Y %H:%M UTC", SysSeconds{std::chrono::seconds{unix_seconds}});
+    }
+}
+
+const char* headline(Reason r) {
+    switch (r) {
+        case Reason::unauthorised_write: return "Unauthorised write";
+        case Reason::unknown_writer: return "Write by an organisation not on the practice's list";
+        case Reason::unreviewed_overdue: return "Outside write not reviewed in time";
+        case Reason::unparseable_message: return "Unreadable message quarantined";
+        case Reason::review_tracked: return "Outside write to review";
+    }
+    return "gpwatch alert";
+}
+
+const char* what_to_do(Reason r) {
+    switch (r) {
+        case Reason::unauthorised_write:
+            return "Check the entry in the clinical system now and file or reject it. Tell the "
+                   "practice manager: this organisation should not be able to write at all, so "
+                   "the clinical system's sharing settings need fixing with the supplier.";
+        case Reason::unknown_writer:
+            return "Review the entry. Then the practice decides whether this organisation may "
+                   "write (allowed list) or not (prohibited list) in gpwatch's settings.";
+        case Reason::unreviewed_overdue:
+            return "Review the entry in the clinical system workflow and file or reject it.";
+        case Reason::unparseable_message:
+            return "Nothing to do clinically yet: the IT admin should inspect the quarantined "
+                   "message (gpwatchctl writes) and raise it with the sender or supplier.";
+        case Reason::review_tracked:
+            return "Review the entry in the clinical system workflow.";
+    }
+    return "";
+}
+
+std::string what_arrived(const WriteRecord& w) {
+    std::string what = w.resource_type.empty() ? std::string("An entry") : w.resource_type;
+    for (const auto& c : w.codes) {
+        if (c.display.empty()) continue;
+        what += ": " + c.display + " (code " + c.code + ")";
+        break;
+    }
+    if (w.last_event == "entry.amended") what += " [amended]";
+    if (w.last_event == "entry.entered-in-error") what += " [marked entered in error]";
+    return what;
+}
+
+}  // namespace
+
+std::string format_nhs_number(const std::string& d) {
+    if (d.size() != 10) return d;
+    return d.substr(0, 3) + " " + d.substr(3, 3) + " " + d.substr(6);
+}
+
+AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict& v) {
+    AlertText t;
+    std::string who = w.author.name.empty() ? w.author.ods : w.author.name + " (" + w.author.ods + ")";
+    if (v.reason == Reason::unparseable_message) who = "an unknown sender";
+
+    std::string sev = to_string(v.severity);
+    for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    t.subject = "[" + sev + "] " + headline(v.reason) + " by " + who;
+    if (!w.resource_type.empty()) t.subject += " - " + w.resource_type;
+
+    std::string b;
+    b += sev + ": " + headline(v.reason) + ".\n\n";
+    if (v.reason == Reason::unparseable_message) {
+        b += "What:     a feed message that could not be read (" + w.parse_error + ")\n";
+    } else {
+        b += "What:     " + what_arrived(w) + "\n";
+        b += "From:     " + who;
+        if (!w.author.org_type.empty()) b += ", " + w.author.org_type;
+        if (!w.author.user_id.empty())
+            b += ", user " + w.author.user_id +
+                 (w.author.user_role.empty() ? "" : " (role " + w.author.user_role + ")");
+        b += "\n";
+        b += "Patient:  NHS number " + format_nhs_number(w.nhs_number);
+        if (!w.nhs_number_valid) b += " (WARNING: fails its check digit - confirm the patient)";
+        b += "\n";
+    }
+    b += "When:     " + local_time(settings, w.written_at) + " (" + settings.calendar.time_zone + ")\n";
+    if (w.review_state == "unreviewed" && w.deadline_at > 0)
+        b += "Review by: " + local_time(settings, w.deadline_at) + "\n";
+    if (w.nopat) b += "Visibility: marked NOPAT, not shown to the patient\n";
+    b += "\nWhy it matters: " + v.detail + "\n";
+    b += "\nWhat to do: " + std::string(what_to_do(v.reason)) + "\n";
+    b += "\n--\ngpwatch at " + settings.practice_name + " (" + settings.practice_ods + ")";
+    b += "; reference: write " + std::to_string(w.id) + ", " + to_string(w.feed) + " " + w.upstream_id + "\n";
+    t.body = std::move(b);
+    return t;
+}
+
+}  // namespace gpwatch::alerts

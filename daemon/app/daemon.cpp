@@ -1,0 +1,319 @@
+#include "daemon/app/daemon.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/settings/settings_loader.hpp"
+
+namespace gpwatch {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using boost::system::error_code;
+
+namespace {
+
+std::int64_t now_unix() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::chrono::system_clock::time_point at_unix(std::int64_t t) {
+    return std::chrono::system_clock::time_point{std::chrono::seconds{t}};
+}
+
+}  // namespace
+
+Settings with_state_dir(Settings s, const std::string& state_dir) {
+    auto default_inbox = (fs::path(s.state_dir) / "duty-inbox").string();
+    if (s.duty_inbox.maildir.empty() || s.duty_inbox.maildir == default_inbox)
+        s.duty_inbox.maildir = (fs::path(state_dir) / "duty-inbox").string();
+    s.state_dir = state_dir;
+    return s;
+}
+
+Daemon::Daemon(DaemonOptions options, Settings settings)
+    : options_(std::move(options)),
+      signals_(ioc_, SIGTERM, SIGINT, SIGHUP),
+      flush_timer_(ioc_),
+      review_timer_(ioc_),
+      outbox_timer_(ioc_),
+      watchdog_timer_(ioc_),
+      shutdown_guard_(ioc_) {
+    if (options_.state_dir_override) settings = with_state_dir(std::move(settings), *options_.state_dir_override);
+    active_ = std::make_shared<const ActiveSettings>(std::move(settings));
+    const auto& s = active_->settings;
+    state_dir_ = s.state_dir;
+
+    std::error_code ec;
+    fs::create_directories(state_dir_, ec);
+    if (ec) throw std::runtime_error("cannot create the state directory " + state_dir_ + ": " + ec.message());
+    ::chmod(state_dir_.c_str(), 0750);
+
+    ledger_ = std::make_unique<Ledger>((fs::path(state_dir_) / "ledger.sqlite").string(),
+                                       Ledger::Access::read_write);
+    pseudonymiser_ = std::make_unique<Pseudonymiser>(
+        Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
+    ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
+    inbox_ = std::make_unique<mail::MaildirSink>(
+        s.duty_inbox.maildir, mail::Envelope{s.duty_inbox.from, s.duty_inbox.to, s.practice_ods});
+    outbox_ = std::make_unique<alerts::AlertOutbox>(*ledger_, *inbox_);
+}
+
+Daemon::~Daemon() = default;
+
+clinical_feed::FeedClientOptions Daemon::feed_options() const {
+    const auto& f = active_->settings.clinical_feed;
+    clinical_feed::FeedClientOptions o;
+    o.url = f.url;
+    o.token = f.token;
+    o.ca_file = f.ca_file;
+    o.practice = active_->settings.practice_ods;
+    o.max_frame_bytes = f.max_frame_bytes;
+    o.reconnect_initial = f.reconnect_initial;
+    o.reconnect_max = f.reconnect_max;
+    return o;
+}
+
+void Daemon::start_feed() {
+    if (!active_->settings.clinical_feed.enabled) {
+        spdlog::warn("clinical feed: disabled in the settings; not connecting");
+        return;
+    }
+    feed_ = std::make_unique<clinical_feed::ClinicalFeedClient>(
+        ioc_.get_executor(), feed_options(), [this](RecordEvent&& ev) { on_event(std::move(ev)); },
+        ledger_->cursor(Feed::clinical));
+    feed_->start();
+}
+
+int Daemon::run() {
+    const auto& s = active_->settings;
+    spdlog::info("gpwatchd starting for {} ({}), state in {}, duty inbox {}", s.practice_name,
+                 s.practice_ods, state_dir_, s.duty_inbox.maildir);
+    reschedule_all_deadlines();
+    wait_signals();
+    start_feed();
+    asio::post(ioc_, [this] {
+        on_review_due();
+        deliver_alerts();
+        arm_watchdog();
+        notifier_.ready("watching " + active_->settings.practice_ods);
+        spdlog::info("gpwatchd ready: feed cursor at seq {}, {} open writes on the review clock",
+                     ledger_->cursor(Feed::clinical), review_clock_.size());
+    });
+    ioc_.run();
+    spdlog::info("gpwatchd stopped (exit {})", exit_code_);
+    return exit_code_;
+}
+
+void Daemon::on_event(RecordEvent&& ev) {
+    pending_.push_back(std::move(ev));
+    if (pending_.size() >= active_->settings.ledger.batch_max_events) {
+        flush();
+        return;
+    }
+    if (!flush_armed_) {
+        flush_armed_ = true;
+        flush_timer_.expires_after(active_->settings.ledger.batch_max_delay);
+        flush_timer_.async_wait([this](error_code ec) {
+            if (ec) return;
+            flush();
+        });
+    }
+}
+
+// Group commit: every pending event in one transaction, then (and only then) ack upstream.
+void Daemon::flush() {
+    if (flush_armed_) {
+        flush_armed_ = false;
+        flush_timer_.cancel();
+    }
+    if (pending_.empty()) return;
+    IngestResult result;
+    try {
+        result = ingest_->apply(*active_, pending_, now_unix());
+    } catch (const std::exception& e) {
+        // Nothing of the batch is durable and nothing was acknowledged: stop, and let the service
+        // manager restart us to resubscribe from the last durable seq.
+        fatal(std::string("cannot commit to the ledger: ") + e.what());
+        return;
+    }
+    pending_.clear();
+    for (auto id : result.closed) review_clock_.cancel(id);
+    for (auto [id, deadline] : result.deadlines)
+        if (deadline > 0) review_clock_.schedule(id, deadline);
+    if (feed_ && result.durable_seq) feed_->acknowledge(result.durable_seq);
+    if (!result.deadlines.empty()) arm_review_timer();
+    if (result.alerts_created) deliver_alerts();
+}
+
+void Daemon::reschedule_all_deadlines() {
+    review_clock_.clear();
+    for (auto [id, deadline] : ingest_->recompute_deadlines(*active_))
+        if (deadline > 0) review_clock_.schedule(id, deadline);
+}
+
+void Daemon::arm_review_timer() {
+    // Wake at the next deadline, and at least once a minute in case the wall clock was stepped.
+    auto wake = now_unix() + 60;
+    if (auto next = review_clock_.next_deadline()) wake = std::min(wake, *next);
+    review_timer_.expires_at(at_unix(wake));
+    review_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        on_review_due();
+    });
+}
+
+void Daemon::on_review_due() {
+    if (shutting_down_) return;
+    auto now = now_unix();
+    auto due = review_clock_.take_due(now);
+    if (!due.empty()) {
+        // Events still waiting for their group commit may close some of these writes: commit first.
+        flush();
+        int created = 0;
+        try {
+            created = ingest_->raise_overdue(*active_, due, now);
+        } catch (const std::exception& e) {
+            fatal(std::string("cannot record overdue reviews: ") + e.what());
+            return;
+        }
+        if (created) deliver_alerts();
+    }
+    arm_review_timer();
+}
+
+void Daemon::deliver_alerts() {
+    try {
+        outbox_->deliver_due(now_unix());
+    } catch (const std::exception& e) {
+        fatal(std::string("cannot record alert delivery: ") + e.what());
+        return;
+    }
+    arm_outbox_timer();
+}
+
+void Daemon::arm_outbox_timer() {
+    if (shutting_down_) return;
+    auto next = ledger_->next_alert_attempt();
+    if (next == 0) return;
+    outbox_timer_.expires_at(at_unix(std::max(next, now_unix() + 1)));
+    outbox_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        deliver_alerts();
+    });
+}
+
+void Daemon::arm_watchdog() {
+    auto period = notifier_.watchdog_period();
+    if (period.count() == 0) return;
+    notifier_.watchdog();
+    watchdog_timer_.expires_after(period);
+    watchdog_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        arm_watchdog();  // sent from the event loop: a stuck loop stops the keep-alives
+    });
+}
+
+void Daemon::wait_signals() {
+    signals_.async_wait([this](error_code ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            reload();
+            wait_signals();
+            return;
+        }
+        begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        wait_signals();
+    });
+}
+
+void Daemon::reload() {
+    notifier_.reloading();
+    spdlog::info("reload: reading {}", options_.config_path);
+    auto load = load_settings_file(options_.config_path);
+    for (const auto& w : load.warnings) spdlog::warn("reload: {}", w.to_string());
+    if (!load.settings) {
+        for (const auto& e : load.errors) spdlog::error("reload refused: {}", e.to_string());
+        spdlog::error("reload refused: {} error(s) in {}; the previous settings stay in force",
+                      load.errors.size(), options_.config_path);
+        notifier_.ready("reload refused; previous settings in force");
+        return;
+    }
+    Settings next = std::move(*load.settings);
+    if (options_.state_dir_override) next = with_state_dir(std::move(next), *options_.state_dir_override);
+    if (next.state_dir != active_->settings.state_dir)
+        spdlog::warn("reload: state_dir changed to {}; this takes effect only at the next start", next.state_dir);
+    next.state_dir = active_->settings.state_dir;
+    next.duty_inbox = active_->settings.duty_inbox;
+
+    std::shared_ptr<const ActiveSettings> candidate;
+    try {
+        candidate = std::make_shared<const ActiveSettings>(std::move(next));
+    } catch (const std::exception& e) {
+        spdlog::error("reload refused: {}; the previous settings stay in force", e.what());
+        notifier_.ready("reload refused; previous settings in force");
+        return;
+    }
+    flush();  // events already received are judged under the settings they arrived under
+    auto old_feed = active_->settings.clinical_feed;
+    active_ = candidate;
+    reschedule_all_deadlines();
+    arm_review_timer();
+    const auto& f = active_->settings.clinical_feed;
+    if (f.url != old_feed.url || f.token != old_feed.token || f.ca_file != old_feed.ca_file ||
+        f.enabled != old_feed.enabled || f.max_frame_bytes != old_feed.max_frame_bytes) {
+        spdlog::info("reload: clinical feed settings changed; reconnecting");
+        if (feed_) {
+            auto* old = feed_.release();
+            old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
+        }
+        start_feed();
+    }
+    spdlog::info("reload: settings from {} in force; {} open writes rescheduled", options_.config_path,
+                 review_clock_.size());
+    notifier_.ready("watching " + active_->settings.practice_ods);
+}
+
+void Daemon::begin_shutdown(const char* why) {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    notifier_.stopping();
+    spdlog::info("{}: draining", why);
+    // If draining stalls (a hung peer, a slow disk), stop anyway well inside systemd's timeout.
+    shutdown_guard_.expires_after(std::chrono::seconds(8));
+    shutdown_guard_.async_wait([this](error_code ec) {
+        if (ec) return;
+        spdlog::warn("drain took too long; stopping now (nothing unacknowledged is lost)");
+        ioc_.stop();
+    });
+    auto finish = [this] {
+        flush();
+        try {
+            outbox_->deliver_due(now_unix());
+        } catch (const std::exception& e) {
+            spdlog::error("shutdown: cannot record alert delivery: {}", e.what());
+        }
+        flush_timer_.cancel();
+        review_timer_.cancel();
+        outbox_timer_.cancel();
+        watchdog_timer_.cancel();
+        shutdown_guard_.cancel();
+        signals_.cancel();
+        feed_.reset();
+    };
+    if (feed_) feed_->stop([this, finish] { asio::post(ioc_, finish); });
+    else finish();
+}
+
+void Daemon::fatal(const std::string& what) {
+    spdlog::critical("{}; exiting so the service manager restarts gpwatchd", what);
+    exit_code_ = 1;
+    ioc_.stop();
+}
+
+}  // namespace gpwatch

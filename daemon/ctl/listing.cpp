@@ -1,0 +1,117 @@
+#include "daemon/ctl/listing.hpp"
+
+#include <ctime>
+#include <iomanip>
+#include <ostream>
+
+#include <boost/json.hpp>
+
+namespace gpwatch::ctl {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string iso_utc(std::int64_t t) {
+    if (t <= 0) return "";
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json::value time_or_null(std::int64_t t) {
+    if (t <= 0) return nullptr;
+    return json::value(iso_utc(t));
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+    return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p) {
+    for (const auto& w : writes) {
+        json::array reasons;
+        for (const auto& r : w.reasons) reasons.emplace_back(r);
+        json::array codes;
+        for (const auto& c : w.codes)
+            codes.push_back(json::object{{"system", c.system}, {"code", c.code}, {"display", c.display}});
+        json::object o{
+            {"id", w.id},
+            {"feed", to_string(w.feed)},
+            {"upstream_id", w.upstream_id},
+            {"seq", w.first_seq},
+            {"event", w.last_event},
+            {"event_count", w.event_count},
+            {"author_ods", w.author.ods},
+            {"author_name", w.author.name},
+            {"author_org_type", w.author.org_type},
+            {"patient", p.pseudonym(w.nhs_number)},
+            {"nhs_number_valid", w.nhs_number_valid},
+            {"resource_type", w.resource_type},
+            {"codes", std::move(codes)},
+            {"nopat", w.nopat},
+            {"written_at", time_or_null(w.written_at)},
+            {"received_at", time_or_null(w.received_at)},
+            {"deadline", time_or_null(w.deadline_at)},
+            {"reasons", std::move(reasons)},
+            {"review_state", w.review_state},
+            {"reviewed_at", time_or_null(w.reviewed_at)},
+            {"reviewed_by", w.reviewed_by},
+        };
+        if (!w.parse_error.empty()) o["parse_error"] = w.parse_error;
+        out << json::serialize(o) << "\n";
+    }
+}
+
+void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p) {
+    out << std::left << std::setw(6) << "ID" << std::setw(14) << "ENTRY" << std::setw(8) << "FROM"
+        << std::setw(16) << "PATIENT" << std::setw(22) << "WRITTEN" << std::setw(12) << "STATE"
+        << "REASONS\n";
+    for (const auto& w : writes) {
+        out << std::left << std::setw(6) << w.id << std::setw(14) << w.upstream_id << std::setw(8)
+            << (w.author.ods.empty() ? "?" : w.author.ods) << std::setw(16) << p.pseudonym(w.nhs_number)
+            << std::setw(22) << iso_utc(w.written_at) << std::setw(12) << w.review_state
+            << join(w.reasons) << "\n";
+    }
+    out << writes.size() << " write(s)\n";
+}
+
+void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts) {
+    for (const auto& a : alerts) {
+        json::object o{
+            {"id", a.alert.id},
+            {"reason", to_string(a.alert.reason)},
+            {"severity", to_string(a.alert.severity)},
+            {"write_id", a.alert.write_id},
+            {"feed", a.feed},
+            {"upstream_id", a.upstream_id},
+            {"subject", a.alert.subject},
+            {"created_at", time_or_null(a.alert.created_at)},
+            {"delivery_state", to_string(a.alert.state)},
+            {"attempts", a.alert.attempts},
+            {"delivered_at", time_or_null(a.delivered_at)},
+            {"last_error", a.last_error},
+        };
+        out << json::serialize(o) << "\n";
+    }
+}
+
+void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts) {
+    out << std::left << std::setw(6) << "ID" << std::setw(22) << "REASON" << std::setw(8) << "SEV"
+        << std::setw(7) << "WRITE" << std::setw(11) << "DELIVERY" << "SUBJECT\n";
+    for (const auto& a : alerts) {
+        out << std::left << std::setw(6) << a.alert.id << std::setw(22) << to_string(a.alert.reason)
+            << std::setw(8) << to_string(a.alert.severity) << std::setw(7) << a.alert.write_id
+            << std::setw(11) << to_string(a.alert.state) << a.alert.subject << "\n";
+    }
+    out << alerts.size() << " alert(s)\n";
+}
+
+}  // namespace gpwatch::ctl

@@ -1,0 +1,18 @@
+#pragma once
+// How gpwatchctl shows ledger rows: one JSON object per line (for scripts) or an aligned table.
+// The JSON field names are a public interface: add fields, never rename one.
+
+#include <iosfwd>
+#include <vector>
+
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/privacy/pseudonymiser.hpp"
+
+namespace gpwatch::ctl {
+
+void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p);
+void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p);
+void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts);
+void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts);
+
+}  // namespace gpwatch::ctl

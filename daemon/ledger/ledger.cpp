@@ -1,0 +1,481 @@
+#include "daemon/ledger/ledger.hpp"
+
+#include <filesystem>
+
+#include "daemon/ledger/schema.hpp"
+
+namespace gpwatch {
+
+namespace {
+
+// Codes are stored as lines "system\tcode\tdisplay\tresource"; tabs and newlines in a display
+// become spaces so the framing cannot break.
+std::string clean(const std::string& s) {
+    std::string out = s;
+    for (auto& c : out)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return out;
+}
+
+std::string encode_codes(const std::vector<Coding>& codes) {
+    std::string out;
+    for (const auto& c : codes) {
+        out += clean(c.system) + '\t' + clean(c.code) + '\t' + clean(c.display) + '\t' +
+               clean(c.resource) + '\n';
+    }
+    return out;
+}
+
+std::vector<Coding> decode_codes(const std::string& text) {
+    std::vector<Coding> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        Coding c;
+        std::string* fields[] = {&c.system, &c.code, &c.display, &c.resource};
+        std::size_t f = 0, start = 0;
+        for (std::size_t i = 0; i <= line.size() && f < 4; ++i) {
+            if (i == line.size() || line[i] == '\t') {
+                *fields[f++] = line.substr(start, i - start);
+                start = i + 1;
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::int64_t unix_seconds(SysSeconds t) { return t.time_since_epoch().count(); }
+
+constexpr const char* kWriteColumns =
+    "w.id, w.feed, w.upstream_id, w.first_seq, w.last_event, w.event_count, w.practice, "
+    "w.author_ods, w.author_name, w.author_org_type, w.author_user_role, w.author_user_id, "
+    "w.nhs_number, w.nhs_number_valid, w.route, w.resource_type, w.codes, w.nopat, "
+    "coalesce(w.parse_error, ''), w.written_at, w.received_at, w.review_from, w.review_within_s, "
+    "coalesce(w.deadline_at, 0), w.review_state, coalesce(w.reviewed_at, 0), "
+    "coalesce(w.reviewed_by, '')";
+
+WriteRecord read_write(const sqlite::Statement& s) {
+    WriteRecord w;
+    w.id = s.int64(0);
+    w.feed = feed_from_string(s.text(1)).value_or(Feed::clinical);
+    w.upstream_id = s.text(2);
+    w.first_seq = static_cast<std::uint64_t>(s.int64(3));
+    w.last_event = s.text(4);
+    w.event_count = static_cast<int>(s.int64(5));
+    w.practice = s.text(6);
+    w.author = Author{s.text(7), s.text(8), s.text(9), s.text(10), s.text(11)};
+    w.nhs_number = s.text(12);
+    w.nhs_number_valid = s.int64(13) != 0;
+    w.route = s.text(14);
+    w.resource_type = s.text(15);
+    w.codes = decode_codes(s.text(16));
+    w.nopat = s.int64(17) != 0;
+    w.parse_error = s.text(18);
+    w.written_at = s.int64(19);
+    w.received_at = s.int64(20);
+    w.review_from = s.int64(21);
+    w.review_within_s = s.int64(22);
+    w.deadline_at = s.int64(23);
+    w.review_state = s.text(24);
+    w.reviewed_at = s.int64(25);
+    w.reviewed_by = s.text(26);
+    return w;
+}
+
+}  // namespace
+
+struct Ledger::Statements {
+    explicit Statements(sqlite::Connection& db)
+        : insert_feed_event(db.prepare(
+              "INSERT OR IGNORE INTO feed_events (feed, seq, kind) VALUES (?1, ?2, ?3)")),
+          link_feed_event(db.prepare(
+              "UPDATE feed_events SET write_id = ?3 WHERE feed = ?1 AND seq = ?2")),
+          find_write_state(db.prepare(
+              "SELECT id, review_state FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
+          insert_write(db.prepare(
+              "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, "
+              "author_name, author_org_type, author_user_role, author_user_id, nhs_number, "
+              "nhs_number_valid, route, resource_type, codes, nopat, raw, parse_error, written_at, "
+              "received_at, review_from, review_within_s, deadline_at, review_state) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+              "?19, ?20, ?21, ?22, ?23, ?24)")),
+          update_write_event(db.prepare(
+              "UPDATE writes SET last_event = ?2, event_count = event_count + 1 WHERE id = ?1")),
+          update_write_content(db.prepare(
+              "UPDATE writes SET resource_type = ?2, codes = ?3, nopat = ?4 WHERE id = ?1")),
+          reopen_write(db.prepare(
+              "UPDATE writes SET review_state = 'unreviewed', reviewed_at = NULL, "
+              "reviewed_by = NULL, review_from = ?2, review_within_s = ?3, deadline_at = ?4 "
+              "WHERE id = ?1")),
+          find_review(db.prepare(
+              "SELECT state, reviewed_at, reviewed_by FROM reviews "
+              "WHERE feed = ?1 AND item_kind = ?2 AND item_id = ?3")),
+          apply_review(db.prepare(
+              "UPDATE writes SET review_state = ?2, reviewed_at = ?3, reviewed_by = ?4 "
+              "WHERE id = ?1")),
+          close_review(db.prepare(
+              "UPDATE writes SET review_state = ?3, reviewed_at = ?4, reviewed_by = ?5 "
+              "WHERE feed = ?1 AND upstream_id = ?2 AND review_state = 'unreviewed' "
+              "RETURNING id")),
+          insert_review(db.prepare(
+              "INSERT OR REPLACE INTO reviews (feed, item_kind, item_id, state, reviewed_at, "
+              "reviewed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+          insert_verdict(db.prepare(
+              "INSERT OR IGNORE INTO verdicts (write_id, reason, severity, detail, created_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)")),
+          has_verdict(db.prepare(
+              "SELECT 1 FROM verdicts WHERE write_id = ?1 AND reason = ?2")),
+          insert_alert(db.prepare(
+              "INSERT OR IGNORE INTO alerts (write_id, reason, severity, subject, body, "
+              "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")),
+          set_cursor(db.prepare(
+              "INSERT INTO feed_cursors (feed, seq) VALUES (?1, ?2) "
+              "ON CONFLICT (feed) DO UPDATE SET seq = max(seq, excluded.seq)")),
+          get_cursor(db.prepare("SELECT seq FROM feed_cursors WHERE feed = ?1")),
+          set_deadline(db.prepare("UPDATE writes SET deadline_at = ?2 WHERE id = ?1")),
+          get_write(db.prepare(std::string("SELECT ") + kWriteColumns +
+                               " FROM writes w WHERE w.id = ?1")),
+          find_write(db.prepare(std::string("SELECT ") + kWriteColumns +
+                                " FROM writes w WHERE w.feed = ?1 AND w.upstream_id = ?2")),
+          open_writes(db.prepare(std::string("SELECT ") + kWriteColumns +
+                                 " FROM writes w WHERE w.review_state = 'unreviewed' ORDER BY w.id")),
+          due_alerts(db.prepare(
+              "SELECT id, write_id, reason, severity, subject, body, created_at, state, attempts "
+              "FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?1 "
+              "ORDER BY next_attempt_at, id LIMIT ?2")),
+          next_alert_attempt(db.prepare(
+              "SELECT min(next_attempt_at) FROM alerts WHERE state = 'pending'")),
+          mark_delivered(db.prepare(
+              "UPDATE alerts SET state = 'delivered', delivered_at = ?2, attempts = attempts + 1, "
+              "last_error = NULL WHERE id = ?1")),
+          mark_retry(db.prepare(
+              "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+              "WHERE id = ?1")),
+          mark_failed(db.prepare(
+              "UPDATE alerts SET state = 'failed', attempts = attempts + 1, last_error = ?2 "
+              "WHERE id = ?1")) {}
+
+    sqlite::Statement insert_feed_event, link_feed_event, find_write_state, insert_write,
+        update_write_event, update_write_content, reopen_write, find_review, apply_review,
+        close_review, insert_review, insert_verdict, has_verdict, insert_alert, set_cursor,
+        get_cursor, set_deadline, get_write, find_write, open_writes, due_alerts,
+        next_alert_attempt, mark_delivered, mark_retry, mark_failed;
+};
+
+Ledger::Ledger(const std::string& path, Access access) {
+    if (access == Access::read_only && !std::filesystem::exists(path))
+        throw sqlite::Error("no ledger at " + path + " (has gpwatchd run with this state directory?)");
+    db_ = std::make_unique<sqlite::Connection>(
+        path, access == Access::read_only ? sqlite::Connection::Mode::read_only
+                                          : sqlite::Connection::Mode::read_write_create);
+    if (access == Access::read_write) {
+        db_->exec("PRAGMA journal_mode = WAL");
+        // FULL: a commit survives power loss, which is what lets us acknowledge upstream after it.
+        db_->exec("PRAGMA synchronous = FULL");
+        db_->exec("PRAGMA foreign_keys = ON");
+        ledger::migrate(*db_);
+    } else {
+        auto v = db_->prepare("PRAGMA user_version");
+        v.step();
+        if (v.int64(0) != ledger::current_schema_version())
+            throw sqlite::Error("the ledger at " + path + " has schema version " +
+                                std::to_string(v.int64(0)) + "; this gpwatchctl reads version " +
+                                std::to_string(ledger::current_schema_version()));
+    }
+    st_ = std::make_unique<Statements>(*db_);
+}
+
+Ledger::~Ledger() {
+    if (in_transaction_) rollback();
+}
+
+void Ledger::begin() {
+    db_->exec("BEGIN IMMEDIATE");
+    in_transaction_ = true;
+}
+
+void Ledger::commit() {
+    db_->exec("COMMIT");
+    in_transaction_ = false;
+}
+
+void Ledger::rollback() {
+    try { db_->exec("ROLLBACK"); } catch (...) {}
+    in_transaction_ = false;
+}
+
+bool Ledger::record_feed_event(Feed feed, std::uint64_t seq, EventKind kind) {
+    st_->insert_feed_event.bind(1, to_string(feed)).bind(2, static_cast<std::int64_t>(seq)).bind(3, to_string(kind));
+    st_->insert_feed_event.run();
+    return db_->changes() > 0;
+}
+
+void Ledger::link_feed_event(Feed feed, std::uint64_t seq, std::int64_t write_id) {
+    st_->link_feed_event.bind(1, to_string(feed)).bind(2, static_cast<std::int64_t>(seq)).bind(3, write_id);
+    st_->link_feed_event.run();
+}
+
+UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
+                                  std::int64_t deadline_at, std::int64_t now) {
+    UpsertResult r;
+    auto& find = st_->find_write_state;
+    find.bind(1, to_string(ev.feed)).bind(2, ev.entry_id);
+    std::string state;
+    if (find.step()) {
+        r.write_id = find.int64(0);
+        state = find.text(1);
+    }
+    find.reset();
+
+    if (r.write_id == 0) {
+        auto& ins = st_->insert_write;
+        ins.bind(1, to_string(ev.feed)).bind(2, ev.entry_id).bind(3, static_cast<std::int64_t>(ev.seq))
+            .bind(4, to_string(ev.kind)).bind(5, ev.practice).bind(6, ev.author.ods)
+            .bind(7, ev.author.name).bind(8, ev.author.org_type).bind(9, ev.author.user_role)
+            .bind(10, ev.author.user_id).bind(11, ev.nhs_number)
+            .bind(12, std::int64_t{ev.nhs_number_valid}).bind(13, ev.route)
+            .bind(14, ev.resource_type).bind(15, encode_codes(ev.codes))
+            .bind(16, std::int64_t{ev.nopat}).bind_null(17).bind_null(18)
+            .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, unix_seconds(ev.time))
+            .bind(22, review_within_s).bind(23, deadline_at).bind(24, "unreviewed");
+        ins.run();
+        r.write_id = db_->last_insert_rowid();
+        r.created = true;
+
+        // A review that arrived before the write (it can, across feeds) closes it at once.
+        auto& rev = st_->find_review;
+        rev.bind(1, to_string(ev.feed)).bind(2, "entry").bind(3, ev.entry_id);
+        if (rev.step()) {
+            auto apply_state = rev.text(0);
+            auto at = rev.int64(1);
+            auto by = rev.text(2);
+            rev.reset();
+            st_->apply_review.bind(1, r.write_id).bind(2, apply_state).bind(3, at).bind(4, by);
+            st_->apply_review.run();
+        } else {
+            rev.reset();
+        }
+        return r;
+    }
+
+    st_->update_write_event.bind(1, r.write_id).bind(2, to_string(ev.kind));
+    st_->update_write_event.run();
+    if (ev.kind == EventKind::entry_amended) {
+        st_->update_write_content.bind(1, r.write_id).bind(2, ev.resource_type)
+            .bind(3, encode_codes(ev.codes)).bind(4, std::int64_t{ev.nopat});
+        st_->update_write_content.run();
+        if (state == "filed" || state == "rejected") {
+            // An outside amendment to a reviewed entry is new, unreviewed content.
+            st_->reopen_write.bind(1, r.write_id).bind(2, unix_seconds(ev.time))
+                .bind(3, review_within_s).bind(4, deadline_at);
+            st_->reopen_write.run();
+            r.reopened = true;
+        }
+    }
+    return r;
+}
+
+UpsertResult Ledger::quarantine(const RecordEvent& ev, std::int64_t now) {
+    UpsertResult r;
+    auto& find = st_->find_write_state;
+    find.bind(1, to_string(ev.feed)).bind(2, ev.entry_id);
+    if (find.step()) r.write_id = find.int64(0);
+    find.reset();
+    if (r.write_id) return r;
+    auto& ins = st_->insert_write;
+    ins.bind(1, to_string(ev.feed)).bind(2, ev.entry_id).bind(3, static_cast<std::int64_t>(ev.seq))
+        .bind(4, to_string(ev.kind)).bind(5, ev.practice).bind(6, "").bind(7, "").bind(8, "")
+        .bind(9, "").bind(10, "").bind(11, "").bind(12, std::int64_t{0}).bind(13, "").bind(14, "")
+        .bind(15, "").bind(16, std::int64_t{0}).bind(17, ev.raw).bind(18, ev.parse_error)
+        .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, unix_seconds(ev.time))
+        .bind(22, std::int64_t{0}).bind_null(23).bind(24, "quarantined");
+    ins.run();
+    r.write_id = db_->last_insert_rowid();
+    r.created = true;
+    return r;
+}
+
+bool Ledger::add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t now) {
+    st_->insert_verdict.bind(1, write_id).bind(2, to_string(v.reason)).bind(3, to_string(v.severity))
+        .bind(4, v.detail).bind(5, now);
+    st_->insert_verdict.run();
+    return db_->changes() > 0;
+}
+
+std::int64_t Ledger::add_alert(std::int64_t write_id, const Verdict& v, const std::string& subject,
+                               const std::string& body, std::int64_t now) {
+    st_->insert_alert.bind(1, write_id).bind(2, to_string(v.reason)).bind(3, to_string(v.severity))
+        .bind(4, subject).bind(5, body).bind(6, now);
+    st_->insert_alert.run();
+    return db_->changes() > 0 ? db_->last_insert_rowid() : 0;
+}
+
+std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
+                                  const std::string& item_id, const std::string& state,
+                                  const std::string& reviewer, std::int64_t at) {
+    std::int64_t id = 0;
+    auto& close = st_->close_review;
+    close.bind(1, to_string(feed)).bind(2, item_id).bind(3, state).bind(4, at).bind(5, reviewer);
+    if (close.step()) id = close.int64(0);
+    close.reset();
+    if (id == 0) {
+        st_->insert_review.bind(1, to_string(feed)).bind(2, item_kind).bind(3, item_id)
+            .bind(4, state).bind(5, at).bind(6, reviewer);
+        st_->insert_review.run();
+    }
+    return id;
+}
+
+void Ledger::set_cursor(Feed feed, std::uint64_t seq) {
+    st_->set_cursor.bind(1, to_string(feed)).bind(2, static_cast<std::int64_t>(seq));
+    st_->set_cursor.run();
+}
+
+void Ledger::set_deadline(std::int64_t write_id, std::int64_t deadline_at) {
+    st_->set_deadline.bind(1, write_id).bind(2, deadline_at);
+    st_->set_deadline.run();
+}
+
+std::uint64_t Ledger::cursor(Feed feed) {
+    auto& s = st_->get_cursor;
+    s.bind(1, to_string(feed));
+    std::uint64_t seq = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+    s.reset();
+    return seq;
+}
+
+std::optional<WriteRecord> Ledger::get_write(std::int64_t id) {
+    auto& s = st_->get_write;
+    s.bind(1, id);
+    std::optional<WriteRecord> w;
+    if (s.step()) w = read_write(s);
+    s.reset();
+    return w;
+}
+
+std::optional<WriteRecord> Ledger::find_write(Feed feed, const std::string& upstream_id) {
+    auto& s = st_->find_write;
+    s.bind(1, to_string(feed)).bind(2, upstream_id);
+    std::optional<WriteRecord> w;
+    if (s.step()) w = read_write(s);
+    s.reset();
+    return w;
+}
+
+bool Ledger::has_verdict(std::int64_t write_id, Reason reason) {
+    auto& s = st_->has_verdict;
+    s.bind(1, write_id).bind(2, to_string(reason));
+    bool found = s.step();
+    s.reset();
+    return found;
+}
+
+std::vector<WriteRecord> Ledger::open_writes() {
+    std::vector<WriteRecord> out;
+    auto& s = st_->open_writes;
+    while (s.step()) out.push_back(read_write(s));
+    s.reset();
+    return out;
+}
+
+std::vector<WriteRecord> Ledger::list_writes(bool unreviewed_only) {
+    std::string sql = std::string("SELECT ") + kWriteColumns +
+                      ", (SELECT group_concat(reason, ',') FROM (SELECT reason FROM verdicts v "
+                      "WHERE v.write_id = w.id ORDER BY v.id)) FROM writes w";
+    if (unreviewed_only) sql += " WHERE w.review_state = 'unreviewed'";
+    sql += " ORDER BY w.id";
+    auto s = db_->prepare(sql);
+    std::vector<WriteRecord> out;
+    while (s.step()) {
+        auto w = read_write(s);
+        auto reasons = s.text(27);
+        std::size_t pos = 0;
+        while (!reasons.empty() && pos <= reasons.size()) {
+            auto comma = reasons.find(',', pos);
+            if (comma == std::string::npos) comma = reasons.size();
+            w.reasons.push_back(reasons.substr(pos, comma - pos));
+            pos = comma + 1;
+        }
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+std::vector<AlertRecord> Ledger::list_alerts() {
+    auto s = db_->prepare(
+        "SELECT a.id, a.write_id, a.reason, a.severity, a.subject, a.body, a.created_at, a.state, "
+        "a.attempts, w.feed, w.upstream_id, a.next_attempt_at, coalesce(a.delivered_at, 0), "
+        "coalesce(a.last_error, '') FROM alerts a JOIN writes w ON w.id = a.write_id ORDER BY a.id");
+    std::vector<AlertRecord> out;
+    while (s.step()) {
+        AlertRecord r;
+        r.alert.id = s.int64(0);
+        r.alert.write_id = s.int64(1);
+        r.alert.reason = reason_from_string(s.text(2)).value_or(Reason::unknown_writer);
+        r.alert.severity = severity_from_string(s.text(3)).value_or(Severity::info);
+        r.alert.subject = s.text(4);
+        r.alert.body = s.text(5);
+        r.alert.created_at = s.int64(6);
+        auto state = s.text(7);
+        r.alert.state = state == "delivered" ? DeliveryState::delivered
+                        : state == "failed"  ? DeliveryState::failed
+                                             : DeliveryState::pending;
+        r.alert.attempts = static_cast<int>(s.int64(8));
+        r.feed = s.text(9);
+        r.upstream_id = s.text(10);
+        r.next_attempt_at = s.int64(11);
+        r.delivered_at = s.int64(12);
+        r.last_error = s.text(13);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<Alert> Ledger::due_alerts(std::int64_t now, int limit) {
+    std::vector<Alert> out;
+    auto& s = st_->due_alerts;
+    s.bind(1, now).bind(2, std::int64_t{limit});
+    while (s.step()) {
+        Alert a;
+        a.id = s.int64(0);
+        a.write_id = s.int64(1);
+        a.reason = reason_from_string(s.text(2)).value_or(Reason::unknown_writer);
+        a.severity = severity_from_string(s.text(3)).value_or(Severity::info);
+        a.subject = s.text(4);
+        a.body = s.text(5);
+        a.created_at = s.int64(6);
+        a.attempts = static_cast<int>(s.int64(8));
+        out.push_back(std::move(a));
+    }
+    s.reset();
+    return out;
+}
+
+std::int64_t Ledger::next_alert_attempt() {
+    auto& s = st_->next_alert_attempt;
+    std::int64_t at = 0;
+    if (s.step() && !s.is_null(0)) at = s.int64(0);
+    s.reset();
+    return at;
+}
+
+void Ledger::mark_delivered(std::int64_t alert_id, std::int64_t now) {
+    st_->mark_delivered.bind(1, alert_id).bind(2, now);
+    st_->mark_delivered.run();
+}
+
+void Ledger::mark_retry(std::int64_t alert_id, std::int64_t next_attempt_at, const std::string& error) {
+    st_->mark_retry.bind(1, alert_id).bind(2, next_attempt_at).bind(3, error);
+    st_->mark_retry.run();
+}
+
+void Ledger::mark_failed(std::int64_t alert_id, const std::string& error) {
+    st_->mark_failed.bind(1, alert_id).bind(2, error);
+    st_->mark_failed.run();
+}
+
+}  // namespace gpwatch

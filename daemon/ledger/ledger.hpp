@@ -1,0 +1,118 @@
+#pragma once
+// Ledger: the durable record of every third-party write, its verdicts, review state, alerts and
+// feed cursors, in SQLite (WAL). The daemon is the only writer; gpwatchctl reads alongside it.
+// Idempotent by construction: (feed, seq) and (feed, upstream id) are unique keys, so replaying
+// an event or a batch changes nothing.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/ledger/sqlite.hpp"
+#include "proto/alert.hpp"
+#include "proto/record_event.hpp"
+#include "proto/verdict.hpp"
+
+namespace gpwatch {
+
+struct WriteRecord {
+    std::int64_t id = 0;
+    Feed feed = Feed::clinical;
+    std::string upstream_id;
+    std::uint64_t first_seq = 0;
+    std::string last_event;
+    int event_count = 0;
+    std::string practice;
+    Author author;
+    std::string nhs_number;
+    bool nhs_number_valid = false;
+    std::string route;
+    std::string resource_type;
+    std::vector<Coding> codes;
+    bool nopat = false;
+    std::string parse_error;
+    std::int64_t written_at = 0;
+    std::int64_t received_at = 0;
+    std::int64_t review_from = 0;  // when the review clock started (the write, or its amendment)
+    std::int64_t review_within_s = 0;
+    std::int64_t deadline_at = 0;  // 0: none
+    std::string review_state;      // unreviewed | filed | rejected | quarantined
+    std::int64_t reviewed_at = 0;
+    std::string reviewed_by;
+    std::vector<std::string> reasons;  // verdict reasons, filled by list_writes
+};
+
+struct AlertRecord {
+    Alert alert;
+    std::string feed;
+    std::string upstream_id;
+    std::int64_t next_attempt_at = 0;
+    std::int64_t delivered_at = 0;
+    std::string last_error;
+};
+
+struct UpsertResult {
+    std::int64_t write_id = 0;
+    bool created = false;   // first event of this write
+    bool reopened = false;  // an amendment re-opened a write already reviewed
+};
+
+class Ledger {
+public:
+    enum class Access { read_write, read_only };
+    // read_write creates the file and migrates the schema; read_only never changes the file.
+    Ledger(const std::string& path, Access access);
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
+    // --- transactions: the daemon groups many events into one (group commit)
+    void begin();
+    void commit();
+    void rollback();
+
+    // --- ingest (inside a transaction)
+    // Records that (feed, seq) was seen; false when it already was (a replay: change nothing).
+    bool record_feed_event(Feed feed, std::uint64_t seq, EventKind kind);
+    void link_feed_event(Feed feed, std::uint64_t seq, std::int64_t write_id);
+    UpsertResult upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
+                              std::int64_t deadline_at, std::int64_t now);
+    // Stores an unparseable message whole; idempotent on (feed, upstream id).
+    UpsertResult quarantine(const RecordEvent& ev, std::int64_t now);
+    bool add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t now);
+    // Adds an alert to the outbox; returns its id, or 0 when (write, reason) already alerted.
+    std::int64_t add_alert(std::int64_t write_id, const Verdict& v, const std::string& subject,
+                           const std::string& body, std::int64_t now);
+    // Closes the open write named by a review; returns its id, or 0 when none was open.
+    std::int64_t close_review(Feed feed, const std::string& item_kind, const std::string& item_id,
+                              const std::string& state, const std::string& reviewer,
+                              std::int64_t at);
+    void set_cursor(Feed feed, std::uint64_t seq);
+    void set_deadline(std::int64_t write_id, std::int64_t deadline_at);
+
+    // --- queries
+    std::uint64_t cursor(Feed feed);
+    std::optional<WriteRecord> get_write(std::int64_t id);
+    std::optional<WriteRecord> find_write(Feed feed, const std::string& upstream_id);
+    bool has_verdict(std::int64_t write_id, Reason reason);
+    std::vector<WriteRecord> open_writes();  // unreviewed, with or without a deadline
+    std::vector<WriteRecord> list_writes(bool unreviewed_only);
+    std::vector<AlertRecord> list_alerts();
+
+    // --- outbox
+    std::vector<Alert> due_alerts(std::int64_t now, int limit);
+    std::int64_t next_alert_attempt();  // 0 when nothing is pending
+    void mark_delivered(std::int64_t alert_id, std::int64_t now);
+    void mark_retry(std::int64_t alert_id, std::int64_t next_attempt_at, const std::string& error);
+    void mark_failed(std::int64_t alert_id, const std::string& error);
+
+private:
+    struct Statements;
+    std::unique_ptr<sqlite::Connection> db_;
+    std::unique_ptr<Statements> st_;
+    bool in_transaction_ = false;
+};
+
+}  // namespace gpwatch

@@ -1,0 +1,13 @@
+#pragma once
+#include "daemon/ledger/sqlite.hpp"
+
+namespace gpwatch::ledger {
+
+// The newest schema version this build knows.
+int current_schema_version();
+
+// Brings the database up to current_schema_version(), one migration per step, each in its own
+// transaction, recording progress in PRAGMA user_version. Refuses a database newer than this build.
+void migrate(sqlite::Connection& db);
+
+}  // namespace gpwatch::ledger

@@ -1,0 +1,36 @@
+#pragma once
+// Checks of single setting values. Each returns nullopt if the value is fine, else why not,
+// phrased to follow "<setting>: ".
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/settings.hpp"
+
+namespace gpwatch::settings_detail {
+
+// ODS organisation code: 3 to 6 capital letters or digits, starting with a letter.
+bool is_ods_code(std::string_view s);
+std::optional<std::string> check_ods_code(std::string_view s);
+
+// wss://host:port/path
+std::optional<std::string> check_feed_url(std::string_view s);
+
+// "HH:MM-HH:MM" (end may be 24:00 and must be after start) or "closed" (-> nullopt DayHours).
+struct DayHoursParse {
+    std::optional<DayHours> hours;
+    std::optional<std::string> error;
+};
+DayHoursParse parse_day_hours(std::string_view s);
+
+// A plausible mail address for a header: local@domain, no spaces or line breaks.
+std::optional<std::string> check_mail_address(std::string_view s);
+
+// The candidate closest to `word` if it is close enough to be a likely typo.
+std::optional<std::string> nearest(std::string_view word, const std::vector<std::string_view>& candidates);
+
+std::string trim(std::string_view s);
+
+}  // namespace gpwatch::settings_detail

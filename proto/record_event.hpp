@@ -1,0 +1,93 @@
+#pragma once
+// RecordEvent: what any connector makes of one thing that happened upstream.
+// Connectors produce it, policy and ledger consume it; it holds no I/O and no behaviour.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpwatch {
+
+using SysSeconds = std::chrono::sys_time<std::chrono::seconds>;
+
+// Which upstream a write came from. The ledger's idempotence key is (feed, sequence/id).
+enum class Feed { clinical, update_record };
+
+enum class EventKind {
+    entry_created,
+    entry_amended,
+    entry_entered_in_error,
+    workflow_filed,
+    workflow_rejected,
+    sharing_changed,
+    patient_flags,
+    unparseable,  // a frame or message that could not be parsed: kept whole, quarantined, alerted
+    other,  // a type this build does not know yet: recorded in the cursor, never guessed at
+};
+
+struct Coding {
+    std::string system;
+    std::string code;
+    std::string display;
+    std::string resource;  // the FHIR resource type the coding was found in
+};
+
+struct Author {
+    std::string ods;       // organisation code of the writer
+    std::string name;      // organisation name as the clinical system gives it
+    std::string org_type;  // e.g. mental-health-trust, out-of-hours, community-pharmacy
+    std::string user_role;
+    std::string user_id;
+};
+
+// Who reviewed (filed or rejected) a write in the practice's workflow.
+struct Reviewer {
+    std::string user_id;
+    std::string user_role;
+    std::string name;
+};
+
+struct RecordEvent {
+    Feed feed = Feed::clinical;
+    std::uint64_t seq = 0;          // feed sequence number (clinical feed); 0 when not applicable
+    EventKind kind = EventKind::other;
+    std::string practice;           // ODS code of the practice the event belongs to
+    SysSeconds time{};              // when it happened upstream (RFC 3339 in the feed)
+
+    // Entry events (entry.*): the entry and who wrote it.
+    std::string entry_id;           // upstream id of the written thing (entry id, later MESH message id)
+    std::string nhs_number;         // may be empty (entered-in-error carries none)
+    bool nhs_number_valid = false;  // modulus-11 check digit holds
+    Author author;
+    std::string route;              // e.g. shared-record
+    std::string resource_type;      // e.g. Observation
+    std::vector<Coding> codes;
+    bool nopat = false;             // meta.security NOPAT: not for the patient's eyes
+
+    // Workflow events (workflow.filed / workflow.rejected): which item was reviewed, by whom.
+    std::string item_kind;          // "entry" or "update-record"
+    std::string item_id;
+    Reviewer reviewer;
+
+    // Unparseable messages: the bytes as received and why they could not be read.
+    std::string raw;
+    std::string parse_error;
+};
+
+// True when the event is a write into the record (as opposed to a review, a setting or a flag).
+inline bool is_entry_event(EventKind k) {
+    return k == EventKind::entry_created || k == EventKind::entry_amended ||
+           k == EventKind::entry_entered_in_error;
+}
+
+inline bool is_review_event(EventKind k) {
+    return k == EventKind::workflow_filed || k == EventKind::workflow_rejected;
+}
+
+const char* to_string(Feed f);
+const char* to_string(EventKind k);
+std::optional<Feed> feed_from_string(const std::string& s);
+
+}  // namespace gpwatch

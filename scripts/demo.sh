@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install what is missing, build, and run the demo: the clinical-system
+# simulator and gpwatchd on config/gpwatchd.yaml, raising alerts as they happen, until Ctrl-C.
+# Alerts land as e-mails in run/demo/duty-inbox/new/ (one RFC 5322 file each).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+
+state=run/demo
+rm -rf "$state"            # a fresh simulator starts at seq 1: start the ledger afresh too
+mkdir -p "$state"
+
+build/bin/gpwatch-sim clinical --journal "$state/sim-journal.jsonl" 2>"$state/sim.log" &
+sim=$!
+cleanup() { kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 50); do [[ -s /tmp/gpwatch-sim/ca.pem ]] && break; sleep 0.1; done
+
+echo
+echo "gpwatch demo: simulator pid $sim; alerts are logged below and written to $state/duty-inbox/new/"
+echo "  in another terminal:  build/bin/gpwatchctl --config config/gpwatchd.yaml --state-dir $state alerts"
+echo "  Ctrl-C stops both."
+echo
+build/bin/gpwatchd --config config/gpwatchd.yaml --state-dir "$state" || true

@@ -1,0 +1,144 @@
+// RecordIngest against a real SQLite ledger: a batch is applied once however often it is
+// replayed, own-practice writes leave no trace, and overdue fires once per write.
+
+#include "daemon/ingest/record_ingest.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+using namespace gpwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+Settings settings() {
+    Settings s;
+    s.practice_ods = "C84001";
+    s.practice_name = "Example Medical Practice";
+    s.default_review_within = 1h;
+    for (auto& d : s.calendar.hours.days) d = DayHours{0min, 24h};  // every hour counts
+    s.allowed.push_back({"RT5", "Leicestershire Partnership NHS Trust", 30min});
+    s.prohibited.push_back({"RW1", "Midlands Community Care NHS Trust", ""});
+    return s;
+}
+
+RecordEvent entry(std::uint64_t seq, const std::string& id, const std::string& ods) {
+    RecordEvent ev;
+    ev.seq = seq;
+    ev.kind = EventKind::entry_created;
+    ev.practice = "C84001";
+    ev.entry_id = id;
+    ev.nhs_number = "9434765919";
+    ev.nhs_number_valid = true;
+    ev.author.ods = ods;
+    ev.author.name = ods + " name";
+    ev.resource_type = "Observation";
+    ev.time = SysSeconds{std::chrono::seconds{1'800'000'000}};
+    return ev;
+}
+
+RecordEvent filed(std::uint64_t seq, const std::string& id) {
+    RecordEvent ev;
+    ev.seq = seq;
+    ev.kind = EventKind::workflow_filed;
+    ev.item_kind = "entry";
+    ev.item_id = id;
+    ev.reviewer.name = "Example GP";
+    ev.time = SysSeconds{std::chrono::seconds{1'800'000'100}};
+    return ev;
+}
+
+class RecordIngestTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("gpwatch-ingest-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        ledger_ = std::make_unique<Ledger>((dir_ / "ledger.sqlite").string(), Ledger::Access::read_write);
+        ingest_ = std::make_unique<RecordIngest>(*ledger_, pseudonymiser_);
+    }
+    void TearDown() override {
+        ingest_.reset();
+        ledger_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    std::filesystem::path dir_;
+    ActiveSettings active_{settings()};
+    Pseudonymiser pseudonymiser_{"0123456789abcdef0123456789abcdef"};
+    std::unique_ptr<Ledger> ledger_;
+    std::unique_ptr<RecordIngest> ingest_;
+};
+
+}  // namespace
+
+TEST_F(RecordIngestTest, ReplayingABatchChangesNothing) {
+    std::vector<RecordEvent> batch{entry(1, "e-1", "RT5"), entry(2, "e-2", "C84001"),
+                                   entry(3, "e-3", "RW1"), filed(4, "e-1")};
+    auto first = ingest_->apply(active_, batch, 1'800'000'200);
+    EXPECT_EQ(first.durable_seq, 4u);
+    EXPECT_EQ(first.writes_recorded, 2) << "the practice's own write is not recorded";
+    EXPECT_EQ(first.alerts_created, 1) << "one unauthorised_write";
+    auto again = ingest_->apply(active_, batch, 1'800'000'300);
+    EXPECT_EQ(again.replays_skipped, 4);
+    EXPECT_EQ(again.writes_recorded, 0);
+    EXPECT_EQ(again.alerts_created, 0);
+
+    auto writes = ledger_->list_writes(false);
+    ASSERT_EQ(writes.size(), 2u);
+    EXPECT_EQ(writes[0].upstream_id, "e-1");
+    EXPECT_EQ(writes[0].review_state, "filed");
+    EXPECT_EQ(writes[1].upstream_id, "e-3");
+    EXPECT_EQ(writes[1].reasons, (std::vector<std::string>{"review_tracked", "unauthorised_write"}));
+    EXPECT_EQ(ledger_->cursor(Feed::clinical), 4u);
+}
+
+TEST_F(RecordIngestTest, DeadlineCountsWorkingTimeFromTheWrite) {
+    auto r = ingest_->apply(active_, {entry(1, "e-1", "RT5"), entry(2, "e-2", "NTV21")}, 1'800'000'005);
+    ASSERT_EQ(r.deadlines.size(), 2u);
+    EXPECT_EQ(r.deadlines[0].second, 1'800'000'000 + 30 * 60) << "RT5's own deadline";
+    EXPECT_EQ(r.deadlines[1].second, 1'800'000'000 + 60 * 60) << "the default for an unlisted writer";
+    EXPECT_EQ(r.alerts_created, 1) << "unknown_writer for NTV21";
+}
+
+TEST_F(RecordIngestTest, OverdueIsRaisedOnceAndNotForReviewedWrites) {
+    auto r = ingest_->apply(active_, {entry(1, "e-1", "RT5"), entry(2, "e-2", "RT5"), filed(3, "e-2")},
+                            1'800'000'005);
+    std::vector<std::int64_t> ids;
+    for (auto [id, deadline] : r.deadlines) ids.push_back(id);
+    EXPECT_EQ(ingest_->raise_overdue(active_, ids, 1'800'010'000), 1);
+    EXPECT_EQ(ingest_->raise_overdue(active_, ids, 1'800'020'000), 0);
+    auto alerts = ledger_->list_alerts();
+    ASSERT_EQ(alerts.size(), 1u);
+    EXPECT_EQ(alerts[0].alert.reason, Reason::unreviewed_overdue);
+    EXPECT_EQ(alerts[0].upstream_id, "e-1");
+    EXPECT_TRUE(ingest_->recompute_deadlines(active_).empty())
+        << "after a restart an overdue write is not scheduled again";
+}
+
+TEST_F(RecordIngestTest, ReloadedDeadlinesFollowTheNewSettings) {
+    ingest_->apply(active_, {entry(1, "e-1", "RT5")}, 1'800'000'005);
+    auto s = settings();
+    s.allowed[0].review_within = 2h;
+    ActiveSettings reloaded{s};
+    auto d = ingest_->recompute_deadlines(reloaded);
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].second, 1'800'000'000 + 2 * 3600);
+}
+
+TEST_F(RecordIngestTest, UnparseableInputIsQuarantinedWithItsBytesAndAlerted) {
+    RecordEvent bad;
+    bad.seq = 1;
+    bad.kind = EventKind::unparseable;
+    bad.entry_id = "unparseable-seq-1";
+    bad.raw = "{\"type\":\"event\",";
+    bad.parse_error = "not JSON";
+    auto r = ingest_->apply(active_, {bad}, 1'800'000'005);
+    EXPECT_EQ(r.alerts_created, 1);
+    auto w = ledger_->find_write(Feed::clinical, "unparseable-seq-1");
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->review_state, "quarantined");
+    EXPECT_EQ(w->parse_error, "not JSON");
+}
