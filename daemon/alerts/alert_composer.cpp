@@ -20,12 +20,21 @@ std::string local_time(const Settings& settings, std::int64_t unix_seconds) {
 const char* headline(Reason r) {
     switch (r) {
         case Reason::unauthorised_write: return "Unauthorised write";
-        case Reason::unknown_writer: return "Write by an organisation not on the practice's list";
-        case Reason::unreviewed_overdue: return "Outside write not reviewed in time";
+        case Reason::unknown_writer: return "Write by an unlisted organisation";
+        case Reason::unreviewed_overdue: return "Not reviewed in time";
         case Reason::unparseable_message: return "Unreadable message quarantined";
         case Reason::review_tracked: return "Outside write to review";
     }
     return "gpwatch alert";
+}
+
+// Subject lines read as one phrase: "Unauthorised write by X", "Not reviewed in time: write by X".
+std::string subject_phrase(Reason r, const std::string& who) {
+    switch (r) {
+        case Reason::unreviewed_overdue: return std::string(headline(r)) + ": write by " + who;
+        case Reason::unparseable_message: return headline(r);
+        default: return std::string(headline(r)) + " by " + who;
+    }
 }
 
 const char* what_to_do(Reason r) {
@@ -74,7 +83,7 @@ AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict&
 
     std::string sev = to_string(v.severity);
     for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    t.subject = "[" + sev + "] " + headline(v.reason) + " by " + who;
+    t.subject = "[" + sev + "] " + subject_phrase(v.reason, who);
     if (!w.resource_type.empty()) t.subject += " - " + w.resource_type;
 
     std::string b;

@@ -71,11 +71,11 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
 }
 
 void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p) {
-    out << std::left << std::setw(6) << "ID" << std::setw(14) << "ENTRY" << std::setw(8) << "FROM"
+    out << std::left << std::setw(6) << "ID" << std::setw(18) << "ENTRY" << std::setw(8) << "FROM"
         << std::setw(16) << "PATIENT" << std::setw(22) << "WRITTEN" << std::setw(12) << "STATE"
         << "REASONS\n";
     for (const auto& w : writes) {
-        out << std::left << std::setw(6) << w.id << std::setw(14) << w.upstream_id << std::setw(8)
+        out << std::left << std::setw(6) << w.id << std::setw(18) << w.upstream_id << std::setw(8)
             << (w.author.ods.empty() ? "?" : w.author.ods) << std::setw(16) << p.pseudonym(w.nhs_number)
             << std::setw(22) << iso_utc(w.written_at) << std::setw(12) << w.review_state
             << join(w.reasons) << "\n";
@@ -112,6 +112,31 @@ void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alert
             << std::setw(11) << to_string(a.alert.state) << a.alert.subject << "\n";
     }
     out << alerts.size() << " alert(s)\n";
+}
+
+void print_status_json(std::ostream& out, const LedgerStatus& st) {
+    json::object cursors;
+    for (const auto& [feed, seq] : st.cursors) cursors[feed] = seq;
+    json::object o{
+        {"cursors", std::move(cursors)},
+        {"writes", st.writes},
+        {"unreviewed", st.unreviewed},
+        {"overdue", st.overdue},
+        {"quarantined", st.quarantined},
+        {"alerts_pending", st.alerts_pending},
+        {"alerts_delivered", st.alerts_delivered},
+        {"alerts_failed", st.alerts_failed},
+    };
+    out << json::serialize(o) << "\n";
+}
+
+void print_status_text(std::ostream& out, const LedgerStatus& st) {
+    for (const auto& [feed, seq] : st.cursors) out << "feed " << feed << ": durable up to seq " << seq << "\n";
+    if (st.cursors.empty()) out << "no feed event recorded yet\n";
+    out << "writes: " << st.writes << " (" << st.unreviewed << " unreviewed, " << st.overdue
+        << " of them overdue; " << st.quarantined << " quarantined)\n";
+    out << "alerts: " << st.alerts_delivered << " delivered, " << st.alerts_pending << " pending, "
+        << st.alerts_failed << " failed\n";
 }
 
 }  // namespace gpwatch::ctl

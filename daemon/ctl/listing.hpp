@@ -14,5 +14,7 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
 void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p);
 void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts);
 void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts);
+void print_status_json(std::ostream& out, const LedgerStatus& status);
+void print_status_text(std::ostream& out, const LedgerStatus& status);
 
 }  // namespace gpwatch::ctl

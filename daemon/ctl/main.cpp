@@ -2,6 +2,7 @@
 // connection; WAL lets it read a consistent snapshot without blocking the daemon).
 //   gpwatchctl --config FILE [--state-dir DIR] writes [--unreviewed] [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] alerts [--json]
+//   gpwatchctl --config FILE [--state-dir DIR] status [--json]
 // Exit codes: 0 ok, 1 the ledger cannot be read, 2 bad usage or bad settings.
 
 #include <filesystem>
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  writes [--unreviewed] [--json]   third-party writes in the ledger, their verdicts and review state\n"
     "  alerts [--json]                  alerts raised and their delivery state\n"
+    "  status [--json]                  feed cursors and counts of writes and alerts\n"
     "\n"
     "  --json  one JSON object per line, for scripts\n";
 
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
             json = true;
         } else if (arg == "--unreviewed") {
             unreviewed = true;
-        } else if (command.empty() && (arg == "writes" || arg == "alerts")) {
+        } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status")) {
             command = arg;
         } else {
             return usage_error("unknown or incomplete argument '" + arg + "'");
@@ -77,6 +79,10 @@ int main(int argc, char** argv) {
             auto writes = ledger.list_writes(unreviewed);
             if (json) gpwatch::ctl::print_writes_json(std::cout, writes, pseudonymiser);
             else gpwatch::ctl::print_writes_table(std::cout, writes, pseudonymiser);
+        } else if (command == "status") {
+            auto st = ledger.status();
+            if (json) gpwatch::ctl::print_status_json(std::cout, st);
+            else gpwatch::ctl::print_status_text(std::cout, st);
         } else {
             auto alerts = ledger.list_alerts();
             if (json) gpwatch::ctl::print_alerts_json(std::cout, alerts);

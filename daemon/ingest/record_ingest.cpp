@@ -101,8 +101,8 @@ int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, 
     if (!write) return 0;
     auto text = alerts::compose(active.settings, *write, v);
     auto id = ledger_.add_alert(write_id, v, text.subject, text.body, now);
-    if (id) spdlog::warn("alert {} raised: {} ({}) for write {}", id, to_string(v.reason),
-                         to_string(v.severity), write_id);
+    // The subject names the writer and what was written, never the patient: safe for the log.
+    if (id) spdlog::warn("ALERT {} raised for write {}: {}", id, write_id, text.subject);
     return id ? 1 : 0;
 }
 

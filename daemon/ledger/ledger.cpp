@@ -435,6 +435,32 @@ std::vector<AlertRecord> Ledger::list_alerts() {
     return out;
 }
 
+LedgerStatus Ledger::status() {
+    LedgerStatus st;
+    auto cursors = db_->prepare("SELECT feed, seq FROM feed_cursors ORDER BY feed");
+    while (cursors.step()) st.cursors.emplace_back(cursors.text(0), static_cast<std::uint64_t>(cursors.int64(1)));
+    auto writes = db_->prepare(
+        "SELECT count(*), coalesce(sum(review_state = 'unreviewed'), 0), "
+        "coalesce(sum(review_state = 'quarantined'), 0), "
+        "(SELECT count(*) FROM writes w JOIN verdicts v ON v.write_id = w.id "
+        " WHERE w.review_state = 'unreviewed' AND v.reason = 'unreviewed_overdue') FROM writes");
+    if (writes.step()) {
+        st.writes = writes.int64(0);
+        st.unreviewed = writes.int64(1);
+        st.quarantined = writes.int64(2);
+        st.overdue = writes.int64(3);
+    }
+    auto alerts = db_->prepare(
+        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'delivered'), 0), "
+        "coalesce(sum(state = 'failed'), 0) FROM alerts");
+    if (alerts.step()) {
+        st.alerts_pending = alerts.int64(0);
+        st.alerts_delivered = alerts.int64(1);
+        st.alerts_failed = alerts.int64(2);
+    }
+    return st;
+}
+
 std::vector<Alert> Ledger::due_alerts(std::int64_t now, int limit) {
     std::vector<Alert> out;
     auto& s = st_->due_alerts;

@@ -53,6 +53,18 @@ struct AlertRecord {
     std::string last_error;
 };
 
+// A summary of the ledger for `gpwatchctl status` and health checks.
+struct LedgerStatus {
+    std::vector<std::pair<std::string, std::uint64_t>> cursors;  // (feed, last durable seq)
+    std::int64_t writes = 0;
+    std::int64_t unreviewed = 0;
+    std::int64_t overdue = 0;        // unreviewed and past their deadline's verdict
+    std::int64_t quarantined = 0;
+    std::int64_t alerts_pending = 0;
+    std::int64_t alerts_delivered = 0;
+    std::int64_t alerts_failed = 0;
+};
+
 struct UpsertResult {
     std::int64_t write_id = 0;
     bool created = false;   // first event of this write
@@ -100,6 +112,7 @@ public:
     std::vector<WriteRecord> open_writes();  // unreviewed, with or without a deadline
     std::vector<WriteRecord> list_writes(bool unreviewed_only);
     std::vector<AlertRecord> list_alerts();
+    LedgerStatus status();
 
     // --- outbox
     std::vector<Alert> due_alerts(std::int64_t now, int limit);

@@ -1,0 +1,194 @@
+"""Shared helpers for gpwatch's integration tests: real processes on loopback, no mocks.
+
+Run with Debian's /usr/bin/python3 (standard library only)."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class Simulator:
+    """gpwatch-sim clinical on an ephemeral port with its own CA in `workdir`."""
+
+    def __init__(self, bin_dir, workdir, *args):
+        self.workdir = workdir
+        self.journal = os.path.join(workdir, "sim-journal.jsonl")
+        self.stderr = open(os.path.join(workdir, "sim.log"), "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(bin_dir, "gpwatch-sim"), "clinical", "--listen", "127.0.0.1:0",
+             "--cert-dir", workdir, "--journal", self.journal, *args],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"wss://127\.0\.0\.1:(\d+)/feed", line)
+        check(m, f"simulator did not report where it listens: {line!r}")
+        self.port = int(m.group(1))
+        self.ca_file = os.path.join(workdir, "ca.pem")
+        self.all_generated = False
+
+    def wait_all_generated(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if "events generated" in line:
+                self.all_generated = True
+                return
+            if not line and self.proc.poll() is not None:
+                raise TestFailure("simulator exited early")
+        raise TestFailure("simulator did not finish generating in time")
+
+    def journal_events(self):
+        with open(self.journal) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.stderr.close()
+
+
+def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s"):
+    """Settings for a test practice against `sim` (same organisations as config/gpwatchd.yaml)."""
+    with open(path, "w") as f:
+        f.write(f"""
+practice:
+  ods: C84001
+  name: Test Practice
+state_dir: {state_dir}
+clinical_feed:
+  url: wss://127.0.0.1:{sim.port}/feed
+  token: gpwatch-sim-token
+  ca_file: {sim.ca_file}
+  reconnect_initial: 50ms
+  reconnect_max: 1s
+calendar:
+  time_zone: Europe/London
+  working_hours:
+    monday: "00:00-24:00"
+    tuesday: "00:00-24:00"
+    wednesday: "00:00-24:00"
+    thursday: "00:00-24:00"
+    friday: "00:00-24:00"
+    saturday: "00:00-24:00"
+    sunday: "00:00-24:00"
+review:
+  default_within: {default_within}
+organisations:
+  allowed:
+    - ods: RT5
+      name: Leicestershire Partnership NHS Trust
+      review_within: 3s
+    - ods: RY5
+      name: Lincolnshire Community Health Services NHS Trust
+      review_within: 1h
+    - ods: NQT11
+      name: DHU Health Care (out of hours)
+      review_within: 1h
+    - ods: NHC04
+      name: LOROS Hospice
+      review_within: 1h
+{extra_allowed}
+  prohibited:
+    - ods: RW1
+      name: Midlands Community Care NHS Trust
+      why: write access withdrawn
+duty_inbox:
+  to: duty-gp@test-practice.nhs.net
+  from: gpwatch@test-practice.nhs.net
+ledger:
+  batch_max_events: 64
+  batch_max_delay: 10ms
+""")
+
+
+class Gpwatchd:
+    def __init__(self, bin_dir, config, state_dir, log_path):
+        self.bin_dir = bin_dir
+        self.config = config
+        self.state_dir = state_dir
+        self.log = open(log_path, "a")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [os.path.join(self.bin_dir, "gpwatchd"), "--config", self.config, "--state-dir", self.state_dir],
+            stdout=self.log, stderr=self.log)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def terminate(self, timeout=10):
+        """SIGTERM; returns (exit code, seconds taken)."""
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise TestFailure(f"gpwatchd did not exit within {timeout}s of SIGTERM")
+        return rc, time.time() - t0
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def ctl(self, *args):
+        out = subprocess.run(
+            [os.path.join(self.bin_dir, "gpwatchctl"), "--config", self.config, "--state-dir", self.state_dir,
+             *args], capture_output=True, text=True)
+        check(out.returncode == 0, f"gpwatchctl {' '.join(args)} failed: {out.stderr}")
+        return out.stdout
+
+    def ctl_json(self, *args):
+        return [json.loads(line) for line in self.ctl(*args, "--json").splitlines() if line.strip()]
+
+
+def maildir_messages(maildir):
+    """Every message in new/ and cur/, parsed into (headers dict, body)."""
+    out = []
+    for sub in ("new", "cur"):
+        d = os.path.join(maildir, sub)
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), "rb") as f:
+                raw = f.read().decode("utf-8")
+            head, _, body = raw.partition("\r\n\r\n")
+            headers = {}
+            for line in head.split("\r\n"):
+                k, _, v = line.partition(": ")
+                headers[k] = v
+            out.append((headers, body))
+    return out
+
+
+def run(main):
+    """Runs a test's main(workdir) and turns failures into exit code 1 with a clear message."""
+    workdir = tempfile.mkdtemp(prefix="gpwatch-it-")
+    try:
+        main(workdir)
+    except TestFailure as e:
+        log(f"FAILED: {e} (work directory kept: {workdir})")
+        sys.exit(1)
+    log("PASSED")
