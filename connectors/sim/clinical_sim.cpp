@@ -26,6 +26,7 @@
 namespace gpwatch::sim {
 
 namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -67,6 +68,7 @@ int run_clinical(const std::vector<std::string>& args) {
                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
         std::string trust_note;
+        std::string ca_pem;  // written once the port is ours, so a failed start leaves the old file alone
         if (!options.cert_file.empty()) {
             tls.use_certificate_chain_file(options.cert_file);
             tls.use_private_key_file(options.key_file, asio::ssl::context::pem);
@@ -75,9 +77,8 @@ int run_clinical(const std::vector<std::string>& args) {
             const CertBundle certs = make_ca_and_server_cert();
             tls.use_certificate_chain(asio::buffer(certs.server_cert_pem));
             tls.use_private_key(asio::buffer(certs.server_key_pem), asio::ssl::context::pem);
-            const std::string ca_path = options.cert_dir + "/ca.pem";
-            write_file_atomic(ca_path, certs.ca_cert_pem);
-            trust_note = "ca: " + ca_path;
+            ca_pem = certs.ca_cert_pem;
+            trust_note = "ca: " + options.cert_dir + "/ca.pem";
         }
 
         std::unique_ptr<Journal> journal;
@@ -93,7 +94,15 @@ int run_clinical(const std::vector<std::string>& args) {
         server_settings.session.heartbeat = std::chrono::duration<double>(options.heartbeat);
         server_settings.session.chaos = options.chaos;
         ClinicalSimServer server(ioc, tls, log, server_settings);
-        const auto endpoint = server.listen(options.listen_host, options.listen_port);
+        tcp::endpoint endpoint;
+        try {
+            endpoint = server.bind(options.listen_host, options.listen_port);
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("cannot listen on " + options.listen_host + ":" +
+                                     std::to_string(options.listen_port) + ": " + e.code().message());
+        }
+        // Bound but not yet listening: nobody can connect before the client's CA file exists.
+        if (!ca_pem.empty()) write_file_atomic(options.cert_dir + "/ca.pem", ca_pem);
 
         TrafficClock clock(ioc, traffic, log, options.rate, options.count, [&] {
             say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");

@@ -51,7 +51,7 @@ ClinicalSimServer::ClinicalSimServer(asio::io_context& ioc, asio::ssl::context& 
                                      ClinicalServerSettings settings)
     : ioc_(ioc), tls_(tls), log_(log), settings_(std::move(settings)), acceptor_(ioc) {}
 
-tcp::endpoint ClinicalSimServer::listen(const std::string& host, std::uint16_t port) {
+tcp::endpoint ClinicalSimServer::bind(const std::string& host, std::uint16_t port) {
     tcp::endpoint endpoint;
     beast::error_code ec;
     const auto address = asio::ip::make_address(host, ec);
@@ -64,11 +64,11 @@ tcp::endpoint ClinicalSimServer::listen(const std::string& host, std::uint16_t p
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
     return acceptor_.local_endpoint();
 }
 
 void ClinicalSimServer::start() {
+    acceptor_.listen(asio::socket_base::max_listen_connections);
     asio::co_spawn(ioc_, accept_loop(), [](std::exception_ptr e) { log_exception("accept loop", e); });
 }
 

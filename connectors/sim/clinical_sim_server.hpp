@@ -30,11 +30,11 @@ public:
     ClinicalSimServer(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, ClinicalEventLog& log,
                       ClinicalServerSettings settings);
 
-    // Binds and listens (synchronously, so the caller can print the real port). Throws
-    // boost::system::system_error when the address cannot be used.
-    boost::asio::ip::tcp::endpoint listen(const std::string& host, std::uint16_t port);
+    // Binds (synchronously, so the caller learns the real port, and a port in use fails before
+    // anything is written). Throws boost::system::system_error when the address cannot be used.
+    boost::asio::ip::tcp::endpoint bind(const std::string& host, std::uint16_t port);
 
-    // Starts accepting; returns at once.
+    // Listens and starts accepting; returns at once.
     void start();
 
     // Stops accepting and drops every connection.

@@ -62,10 +62,13 @@ int main(int argc, char** argv) {
     if (command.empty()) return usage_error("a command is required");
     if (unreviewed && command != "writes") return usage_error("--unreviewed applies to 'writes' only");
 
+    // The settings only say where the state directory is. With --state-dir given, a broken
+    // settings file must not stop an admin reading the ledger (that is when they need it most).
     auto load = gpwatch::load_settings_file(*config);
     if (!load.settings) {
-        for (const auto& e : load.errors) std::cerr << "error: " << e.to_string() << "\n";
-        return 2;
+        for (const auto& e : load.errors) std::cerr << (state_dir ? "warning: " : "error: ") << e.to_string() << "\n";
+        if (!state_dir) return 2;
+        std::cerr << "warning: the settings are not valid; reading the ledger in " << *state_dir << " anyway\n";
     }
     namespace fs = std::filesystem;
     const std::string dir = state_dir ? *state_dir : load.settings->state_dir;
