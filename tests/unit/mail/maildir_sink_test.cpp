@@ -71,15 +71,17 @@ TEST(MaildirSink, DeliversOneFileAndRedeliveryLeavesOne) {
     fs::remove_all(dir);
 }
 
-TEST(MaildirSink, AnUnwritableInboxIsARetryableFailure) {
-    if (::geteuid() == 0) GTEST_SKIP() << "root can write anywhere; permissions cannot fail here";
-    auto dir = fs::temp_directory_path() / ("gpwatch-maildir-ro-" + std::to_string(::getpid()));
+TEST(MaildirSink, ABrokenInboxIsARetryableFailure) {
+    // tmp/ replaced by a plain file: creating the message fails even for root.
+    auto dir = fs::temp_directory_path() / ("gpwatch-maildir-broken-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     mail::MaildirSink sink(dir.string(), {"f@x", "t@x", "C84001"});
-    fs::permissions(dir / "tmp", fs::perms::owner_read | fs::perms::owner_exec);
+    fs::remove(dir / "tmp");
+    std::ofstream(dir / "tmp") << "not a directory";
     auto r = sink.deliver(sample_alert());
     EXPECT_FALSE(r.delivered);
     EXPECT_TRUE(r.retryable);
-    fs::permissions(dir / "tmp", fs::perms::owner_all);
+    EXPECT_NE(r.error.find("cannot create"), std::string::npos) << r.error;
+    EXPECT_TRUE(files_in(dir / "new").empty());
     fs::remove_all(dir);
 }
