@@ -152,9 +152,11 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
 
     tcp::resolver resolver(ex_);
     auto endpoints = co_await resolver.async_resolve(url->host, url->port, token);
+    if (stopping_) co_return "stopping";
     if (ec) co_return "cannot resolve " + url->host + ": " + ec.message();
     tcp_layer.expires_after(std::chrono::seconds(10));
     co_await tcp_layer.async_connect(endpoints, token);
+    if (stopping_) co_return "stopping";
     if (ec) co_return "cannot connect to " + url->host + ":" + url->port + ": " + ec.message();
 
     // Verify the certificate against the CA and the URL's host name (SNI too for names).
@@ -165,6 +167,7 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
     ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(url->host));
     tcp_layer.expires_after(std::chrono::seconds(10));
     co_await ws.next_layer().async_handshake(asio::ssl::stream_base::client, token);
+    if (stopping_) co_return "stopping";
     if (ec) co_return "TLS handshake failed: " + tls::describe_tls_error(ec);
 
     tcp_layer.expires_never();
@@ -180,6 +183,7 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
     }));
     websocket::response_type response;
     co_await ws.async_handshake(response, url->host + ":" + url->port, url->target, token);
+    if (stopping_) co_return "stopping";
     if (ec) {
         if (response.result_int() == 401 || response.result_int() == 403)
             co_return "the feed refused the bearer token (HTTP " +

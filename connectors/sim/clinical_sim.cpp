@@ -70,8 +70,11 @@ int run_clinical(const std::vector<std::string>& args) {
         std::string trust_note;
         std::string ca_pem;  // written once the port is ours, so a failed start leaves the old file alone
         if (!options.cert_file.empty()) {
-            tls.use_certificate_chain_file(options.cert_file);
-            tls.use_private_key_file(options.key_file, asio::ssl::context::pem);
+            boost::system::error_code ec;
+            if (tls.use_certificate_chain_file(options.cert_file, ec); ec)
+                throw std::runtime_error("--cert " + options.cert_file + ": " + ec.message());
+            if (tls.use_private_key_file(options.key_file, asio::ssl::context::pem, ec); ec)
+                throw std::runtime_error("--key " + options.key_file + ": " + ec.message());
             trust_note = "cert: " + options.cert_file;
         } else {
             const CertBundle certs = make_ca_and_server_cert();

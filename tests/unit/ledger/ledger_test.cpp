@@ -2,6 +2,7 @@
 // are unique per (write, reason), and what is committed survives reopening.
 
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/schema.hpp"
 
 #include <filesystem>
 
@@ -160,4 +161,29 @@ TEST_F(LedgerTest, OutboxHandsOutDueAlertsAndRecordsOutcomes) {
 
 TEST_F(LedgerTest, ReadOnlyRefusesAMissingLedger) {
     EXPECT_THROW(Ledger((dir_ / "nope.sqlite").string(), Ledger::Access::read_only), sqlite::Error);
+}
+
+TEST_F(LedgerTest, RefusesALedgerFromANewerGpwatchd) {
+    {
+        sqlite::Connection raw(path_, sqlite::Connection::Mode::read_write_create);
+        raw.exec("PRAGMA user_version = 99");
+    }
+    try {
+        Ledger l(path_, Ledger::Access::read_write);
+        FAIL() << "a newer schema was accepted";
+    } catch (const sqlite::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("schema version 99"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(LedgerTest, MigratesAFreshFileToTheCurrentVersionOnce) {
+    { Ledger l(path_, Ledger::Access::read_write); }
+    { Ledger again(path_, Ledger::Access::read_write); }  // a second open must not re-run migrations
+    sqlite::Connection raw(path_, sqlite::Connection::Mode::read_only);
+    auto st = raw.prepare("PRAGMA user_version");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), ledger::current_schema_version());
+    auto mode = raw.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
+    EXPECT_EQ(mode.text(0), "wal");
 }
