@@ -4,6 +4,7 @@
 #include "clinical_sim.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <random>

@@ -7,11 +7,11 @@
 namespace gpwatch::sim {
 
 TEST(NhsNumber, KnownNumbers) {
-    EXPECT_TRUE(nhs_number_valid("9434765919"));  // the example in FEEDS.md
-    EXPECT_FALSE(nhs_number_valid("9434765918"));
-    EXPECT_FALSE(nhs_number_valid("943476591"));
-    EXPECT_FALSE(nhs_number_valid("94347659190"));
-    EXPECT_FALSE(nhs_number_valid("94347a5919"));
+    EXPECT_TRUE(nhs_number_is_valid("9434765919"));  // the example in FEEDS.md
+    EXPECT_FALSE(nhs_number_is_valid("9434765918"));
+    EXPECT_FALSE(nhs_number_is_valid("943476591"));
+    EXPECT_FALSE(nhs_number_is_valid("94347659190"));
+    EXPECT_FALSE(nhs_number_is_valid("94347a5919"));
     EXPECT_EQ(nhs_check_digit("943476591"), 9);
 }
 
@@ -25,7 +25,7 @@ TEST(NhsNumber, GeneratedTestNumbersAreValidAndInTestRange) {
     SimRandom rng(123);
     for (int i = 0; i < 5000; ++i) {
         const std::string n = make_test_nhs_number(rng);
-        ASSERT_TRUE(nhs_number_valid(n)) << n;
+        ASSERT_TRUE(nhs_number_is_valid(n)) << n;
         ASSERT_EQ(n.substr(0, 3), "999") << n;
     }
 }
