@@ -116,9 +116,11 @@ asio::awaitable<void> ClinicalFeedClient::run() {
         bool healthy = delivered_seq_ > delivered_before ||
                        std::chrono::steady_clock::now() - started > std::chrono::seconds(30);
         if (healthy) backoff = options_.reconnect_initial;
-        if (why == "gap") {
+        if (why == "gap" && delivered_seq_ > delivered_before) {
+            // A gap after progress: resubscribe at once. A gap with no progress at all (a server
+            // that keeps skipping the same seq) falls through to the backoff, so it is no tight loop.
             spdlog::warn("clinical feed: resubscribing from durable seq {} after a gap", durable_seq_);
-            continue;  // a gap is not the server's fault to back off from: resubscribe at once
+            continue;
         }
         // Exponential backoff with "equal jitter": wait between half and all of the current step,
         // so a fleet of practices does not reconnect in lockstep after an outage.
@@ -176,7 +178,10 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
     timeouts.idle_timeout = options_.heartbeat_interval * 3;  // three silent heartbeats = dead
     timeouts.keep_alive_pings = false;
     ws.set_option(timeouts);
-    ws.read_message_max(options_.max_frame_bytes);
+    // No Beast limit: the read loop below enforces max_frame_bytes itself. When Beast refuses a
+    // frame it closes the TLS stream, and if the server is still streaming the teardown's error
+    // replaces message_too_big, so the refusal went uncounted and the log blamed TLS instead.
+    ws.read_message_max(0);
     ws.set_option(websocket::stream_base::decorator([this](websocket::request_type& req) {
         req.set(beast::http::field::authorization, "Bearer " + options_.token);
         req.set(beast::http::field::user_agent, "gpwatchd");
@@ -187,7 +192,7 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
     if (ec) {
         if (response.result_int() == 401 || response.result_int() == 403)
             co_return "the feed refused the bearer token (HTTP " +
-                std::to_string(response.result_int()) + "): check clinical_feed.token";
+                std::to_string(response.result_int()) + "): check clinical_feed.token or token_file";
         co_return "WebSocket upgrade failed: " + ec.message();
     }
 
@@ -210,8 +215,14 @@ asio::awaitable<std::string> ClinicalFeedClient::session() {
     std::string end_reason;
     while (!stopping_ && end_reason.empty()) {
         buffer.clear();
-        co_await ws.async_read(buffer, token);
-        if (ec == websocket::error::message_too_big) {
+        // Reads at most one byte past the limit, so memory stays bounded whatever the frame says.
+        bool oversize = false;
+        do {
+            co_await ws.async_read_some(buffer, options_.max_frame_bytes + 1 - buffer.size(), token);
+            if (ec) break;
+            oversize = buffer.size() > options_.max_frame_bytes;
+        } while (!oversize && !ws.is_message_done());
+        if (oversize) {
             ++counters_.oversize_frames;
             co_return "refused a frame larger than max_frame_bytes (" +
                 std::to_string(options_.max_frame_bytes) + " bytes) after seq " +
@@ -254,13 +265,18 @@ void ClinicalFeedClient::handle_frame(std::string_view frame, Connection& /*conn
     if (auto* bad = std::get_if<Malformed>(&message)) {
         // Never dropped: it takes its place in the sequence and is quarantined downstream. A frame
         // whose seq cannot be read is assumed to be the next one (the server sends in order).
-        ++counters_.malformed;
         RecordEvent q;
         q.feed = Feed::clinical;
         q.kind = EventKind::unparseable;
         q.seq = bad->seq ? bad->seq : next_expected_;
+        if (q.seq < next_expected_ || q.seq <= delivered_seq_) {
+            // Replayed after a resubscribe, like any event: it was quarantined the first time.
+            ++counters_.duplicates_skipped;
+            next_expected_ = std::max(next_expected_, q.seq + 1);
+            return;
+        }
+        ++counters_.malformed;
         if (q.seq != next_expected_) {
-            if (q.seq < next_expected_) return;
             ++counters_.gaps;
             end_reason = "gap";
             return;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -285,27 +284,35 @@ TEST_F(FeedClientTest, AcksOnlyWhatWasAcknowledged) {
     EXPECT_EQ(server.connections, 1);
 }
 
-// 4. A frame above max_frame_bytes is refused: not delivered, connection dropped, counted.
+// 4. A frame above max_frame_bytes is refused: not delivered, connection dropped, counted. One of
+// exactly max_frame_bytes is fine.
 TEST_F(FeedClientTest, RefusesAFrameLargerThanMaxFrameBytes) {
+    constexpr std::size_t kMax = 4096;
+    const std::string exact =
+        entry_event(2, "e-2-exact", std::string(kMax + 1 - entry_event(2, "e-2-exact", "y").size(), 'y'));
+    ASSERT_EQ(exact.size(), kMax);
     auto& server = start_server(pki->trusted);
-    server.set_script([](PeerPtr peer, std::uint64_t after) -> asio::awaitable<void> {
+    server.set_script([exact](PeerPtr peer, std::uint64_t after) -> asio::awaitable<void> {
         if (peer->index() == 0) {
             co_await peer->send(entry_event(1, "e-1"));
-            co_await peer->send(entry_event(2, "e-2-huge", std::string(10000, 'x')));
-            co_await peer->send(entry_event(3, "e-3"));
+            co_await peer->send(exact);
+            co_await peer->send(entry_event(3, "e-3-huge", std::string(100000, 'x')));
+            co_await send_range(peer, 4, 5);  // a live server keeps streaming
         } else {
-            for (auto s = after + 1; s <= 3; ++s) co_await peer->send(entry_event(s, "e-" + std::to_string(s)));
+            co_await send_range(peer, after + 1, 5);
         }
     });
     auto o = options();
-    o.max_frame_bytes = 4096;
+    o.max_frame_bytes = kMax;
     auto& client = start_client(o, 0);
 
-    ASSERT_TRUE(run_until([&] { return delivered_.size() >= 3; }));
+    ASSERT_TRUE(run_until([&] { return delivered_.size() >= 5; }));
     run_for(50ms);
 
-    EXPECT_EQ(delivered_seqs(), (Seqs{1, 2, 3}));
-    for (const auto& ev : delivered_) EXPECT_NE(ev.entry_id, "e-2-huge");
+    EXPECT_EQ(delivered_seqs(), (Seqs{1, 2, 3, 4, 5}));
+    ASSERT_GE(delivered_.size(), 3u);
+    EXPECT_EQ(delivered_[1].entry_id, "e-2-exact");
+    EXPECT_EQ(delivered_[2].entry_id, "e-3") << "the oversize frame was delivered";
     EXPECT_EQ(client.counters().oversize_frames, 1u);
     EXPECT_EQ(server.connections, 2) << "the connection carrying the oversize frame must be dropped";
     ASSERT_EQ(server.subscribes.size(), 2u);
