@@ -3,6 +3,7 @@
 //   gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL]
 // Exit codes: 0 ok, 1 failure while running, 2 bad settings or bad usage.
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -80,7 +81,10 @@ int main(int argc, char** argv) {
     }
     if (!config) return usage_error("--config FILE or --check-config FILE is required");
 
-    gpwatch::setup_logging("gpwatchd", log_level);
+    if (!gpwatch::setup_logging("gpwatchd", log_level))
+        return usage_error("unknown log level '" + (log_level.empty() ? std::string(std::getenv("GPWATCH_LOG_LEVEL")) : log_level) +
+                           "' (from " + (log_level.empty() ? "GPWATCH_LOG_LEVEL" : "--log-level") +
+                           "): use trace, debug, info, warn, error, critical or off");
     auto load = gpwatch::load_settings_file(*config);
     for (const auto& w : load.warnings) spdlog::warn("{}", w.to_string());
     if (!load.settings) {

@@ -79,7 +79,13 @@ DeliveryResult MaildirSink::deliver(const Alert& alert) {
 
     const auto tmp_path = fs::path(dir_) / "tmp" / base;
     std::string error;
-    if (!write_all_and_sync(tmp_path.string(), format_message(alert, env_), error))
+    // RFC 5322 on the wire is CRLF; a Maildir on disk holds Unix line ends, as mail clients expect.
+    std::string message = format_message(alert, env_);
+    std::string on_disk;
+    on_disk.reserve(message.size());
+    for (std::size_t i = 0; i < message.size(); ++i)
+        if (!(message[i] == '\r' && i + 1 < message.size() && message[i + 1] == '\n')) on_disk += message[i];
+    if (!write_all_and_sync(tmp_path.string(), on_disk, error))
         return {false, true, error};
     if (::rename(tmp_path.c_str(), new_path.c_str()) != 0)
         return {false, true, "cannot move the message into " + new_path.string() + ": " + std::strerror(errno)};

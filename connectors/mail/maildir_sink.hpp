@@ -1,6 +1,6 @@
 #pragma once
-// The duty inbox as a Maildir (tmp/ new/ cur/): each alert one RFC 5322 file, readable by any
-// mail client or by `cat`. Until SMTP delivery lands this is how alerts reach the duty GP.
+// The duty inbox as a Maildir (tmp/ new/ cur/): each alert one RFC 5322 file (with Unix line ends,
+// as Maildir holds them), readable by any mail client or by `cat`. Until SMTP delivery lands this is how alerts reach the duty GP.
 
 #include <string>
 

@@ -50,7 +50,8 @@ const char* what_to_do(Reason r) {
             return "Review the entry in the clinical system workflow and file or reject it.";
         case Reason::unparseable_message:
             return "Nothing to do clinically yet: the IT admin should inspect the quarantined "
-                   "message (gpwatchctl writes) and raise it with the sender or supplier.";
+                   "message (its bytes are kept in the ledger; see docs/operations.md) and raise it "
+                   "with the sender or supplier.";
         case Reason::review_tracked:
             return "Review the entry in the clinical system workflow.";
     }

@@ -246,10 +246,16 @@ void Daemon::reload() {
     }
     Settings next = std::move(*load.settings);
     if (options_.state_dir_override) next = with_state_dir(std::move(next), *options_.state_dir_override);
+    // The ledger, key and inbox are opened once: changing where they are needs a restart. Say so
+    // rather than ignore it.
     if (next.state_dir != active_->settings.state_dir)
         spdlog::warn("reload: state_dir changed to {}; this takes effect only at the next start", next.state_dir);
+    const auto& inbox = active_->settings.duty_inbox;
+    if (next.duty_inbox.maildir != inbox.maildir || next.duty_inbox.to != inbox.to ||
+        next.duty_inbox.from != inbox.from)
+        spdlog::warn("reload: duty_inbox changed; this takes effect only at the next start");
     next.state_dir = active_->settings.state_dir;
-    next.duty_inbox = active_->settings.duty_inbox;
+    next.duty_inbox = inbox;
 
     std::shared_ptr<const ActiveSettings> candidate;
     try {
@@ -260,13 +266,16 @@ void Daemon::reload() {
         return;
     }
     flush();  // events already received are judged under the settings they arrived under
-    auto old_feed = active_->settings.clinical_feed;
+    const auto old_feed = feed_options();
+    const bool was_enabled = active_->settings.clinical_feed.enabled;
     active_ = candidate;
     reschedule_all_deadlines();
     arm_review_timer();
-    const auto& f = active_->settings.clinical_feed;
+    const auto f = feed_options();
     if (f.url != old_feed.url || f.token != old_feed.token || f.ca_file != old_feed.ca_file ||
-        f.enabled != old_feed.enabled || f.max_frame_bytes != old_feed.max_frame_bytes) {
+        f.practice != old_feed.practice || f.max_frame_bytes != old_feed.max_frame_bytes ||
+        f.reconnect_initial != old_feed.reconnect_initial || f.reconnect_max != old_feed.reconnect_max ||
+        was_enabled != active_->settings.clinical_feed.enabled) {
         spdlog::info("reload: clinical feed settings changed; reconnecting");
         if (feed_) {
             auto* old = feed_.release();

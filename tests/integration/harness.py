@@ -174,9 +174,11 @@ def maildir_messages(maildir):
         for name in sorted(os.listdir(d)):
             with open(os.path.join(d, name), "rb") as f:
                 raw = f.read().decode("utf-8")
-            head, _, body = raw.partition("\r\n\r\n")
+            # Maildir files hold Unix line ends.
+            check("\r" not in raw, f"{name}: CR characters in a Maildir file")
+            head, _, body = raw.partition("\n\n")
             headers = {}
-            for line in head.split("\r\n"):
+            for line in head.split("\n"):
                 k, _, v = line.partition(": ")
                 headers[k] = v
             out.append((headers, body))

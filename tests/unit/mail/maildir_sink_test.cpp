@@ -68,6 +68,7 @@ TEST(MaildirSink, DeliversOneFileAndRedeliveryLeavesOne) {
     std::stringstream ss;
     ss << in.rdbuf();
     EXPECT_NE(ss.str().find("Subject: [URGENT] Unauthorised write"), std::string::npos);
+    EXPECT_EQ(ss.str().find('\r'), std::string::npos) << "Maildir files hold Unix line ends";
     fs::remove_all(dir);
 }
 
