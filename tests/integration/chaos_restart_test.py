@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Gpwatchd, Simulator, check, log, maildir_messages, run, write_settings  # noqa: E402
+from harness import Gpwatchd, Simulator, check, log, maildir_messages, run, wait_for, write_settings  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 COUNT = 2000
@@ -47,15 +47,10 @@ def expected_from_journal(events):
     return writes, own
 
 
-def wait_until_caught_up(daemon, last_seq, timeout):
-    deadline = time.time() + timeout
-    status = None
-    while time.time() < deadline:
-        status = daemon.ctl_json("status")[0]
-        if status["cursors"].get("clinical") == last_seq and status["alerts_pending"] == 0:
-            return status
-        time.sleep(0.3)
-    raise AssertionError(f"gpwatchd did not catch up with seq {last_seq}: {status}")
+def caught_up(daemon, last_seq):
+    status = daemon.ctl_json("status")[0]
+    done = status["cursors"].get("clinical") == last_seq and status["alerts_pending"] == 0
+    return status if done else None
 
 
 def main(workdir):
@@ -78,7 +73,7 @@ def main(workdir):
             time.sleep(rng.uniform(0.0, 0.3))
             daemon.start()
         sim.wait_all_generated(timeout=120)
-        status = wait_until_caught_up(daemon, COUNT, timeout=120)
+        status = wait_for(lambda: caught_up(daemon, COUNT), 120, f"gpwatchd to catch up with seq {COUNT}")
         log(f"caught up: {status}")
 
         # One more crash once everything is durable: a restart must repeat nothing.

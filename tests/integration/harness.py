@@ -21,6 +21,17 @@ def check(condition, message):
         raise TestFailure(message)
 
 
+def wait_for(predicate, timeout, what):
+    """Polls `predicate` until it returns something truthy (returned) or `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TestFailure(f"timed out after {timeout}s waiting for {what}")
+
+
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 

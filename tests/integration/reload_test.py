@@ -9,10 +9,9 @@ import os
 import re
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Gpwatchd, Simulator, check, log, run, write_settings  # noqa: E402
+from harness import Gpwatchd, Simulator, check, log, run, wait_for, write_settings  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 NTV21_ALLOWED = """    - ods: NTV21
@@ -22,15 +21,6 @@ NTV21_ALLOWED = """    - ods: NTV21
 
 def ntv21_writes(daemon):
     return [w for w in daemon.ctl_json("writes") if w["author_ods"] == "NTV21"]
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def log_text(workdir):
