@@ -10,6 +10,7 @@
 //
 //   gpwatch-bench-pipeline [--events N] [--batch N] [--dir PARENT] [--seed N] [--keep]
 
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -146,7 +148,7 @@ Frames generate(std::uint64_t n, std::uint64_t seed) {
     sim::ClinicalEventLog log(ts.practice, 1, nullptr);
     Frames f;
     f.ends.reserve(n);
-    f.bytes.reserve(n * 700);
+    f.bytes.reserve(n * 512);
     for (std::uint64_t i = 0; i < n; ++i) {
         auto now = sim_time(i);
         auto seq = log.publish(traffic.next(now), now);
@@ -183,6 +185,24 @@ std::uintmax_t bytes_under(const fs::path& dir, const std::string& prefix) {
 }
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+double cpu_seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+
+// This thread's time waiting on a run queue for a core, in seconds (/proc/thread-self/schedstat).
+double run_queue_wait() {
+    std::ifstream in("/proc/thread-self/schedstat");
+    double on_cpu = 0, waiting = 0;
+    in >> on_cpu >> waiting;
+    return waiting / 1e9;
+}
+
+// The 1-minute load average: on a shared machine, other work steals the core we time.
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string one;
+    in >> one;
+    return one.empty() ? "?" : one;
+}
 
 int run(const Options& opt) {
     fs::path parent = opt.parent_dir.empty() ? fs::temp_directory_path() : fs::path(opt.parent_dir);
@@ -232,9 +252,12 @@ int run(const Options& opt) {
 
     std::uint64_t batches = 0, writes = 0, alerts = 0, replays = 0, malformed = 0;
     std::size_t done = 0;
+    Clock::duration parse_time{}, apply_time{};
     auto flush = [&](std::int64_t now) {
+        auto started = Clock::now();
         auto r = ingest.apply(active, pending, now);
         auto committed = Clock::now();
+        apply_time += committed - started;
         for (auto a : arrivals) latency_ns[done++] = std::chrono::duration_cast<std::chrono::nanoseconds>(committed - a).count();
         ++batches;
         writes += static_cast<std::uint64_t>(r.writes_recorded);
@@ -244,12 +267,18 @@ int run(const Options& opt) {
         arrivals.clear();
     };
 
+    const std::string load_before = load_average();
+    rusage ru0{}, ru1{};
+    ::getrusage(RUSAGE_SELF, &ru0);
+    const double rq0 = run_queue_wait();
     // ---- timed: one thread, as the daemon's event loop
     auto t0 = Clock::now();
     for (std::size_t i = 0; i < opt.events; ++i) {
         const auto frame = frames.at(i);
-        arrivals.push_back(Clock::now());
+        const auto arrival = Clock::now();
+        arrivals.push_back(arrival);
         auto message = parser.parse(frame);
+        parse_time += Clock::now() - arrival;
         if (auto* ev = std::get_if<RecordEvent>(&message)) {
             pending.push_back(std::move(*ev));
         } else if (auto* bad = std::get_if<clinical_feed::Malformed>(&message)) {
@@ -273,6 +302,10 @@ int run(const Options& opt) {
     if (!pending.empty()) flush(sim_time(opt.events - 1).time_since_epoch().count());
     auto t1 = Clock::now();
     // ---- end of timed region
+    ::getrusage(RUSAGE_SELF, &ru1);
+    const double run_queue = run_queue_wait() - rq0;
+    const double user = cpu_seconds(ru1.ru_utime) - cpu_seconds(ru0.ru_utime);
+    const double sys = cpu_seconds(ru1.ru_stime) - cpu_seconds(ru0.ru_stime);
 
     spdlog::default_logger()->flush();
     const double seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -293,6 +326,14 @@ int run(const Options& opt) {
     std::printf("  events/s     %.0f\n", static_cast<double>(done) / seconds);
     std::printf("  latency ms   p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (arrival → durable commit)\n",
                 pct(0.50), pct(0.99), pct(0.999), latency_ns.empty() ? 0.0 : ms(latency_ns.back()));
+    std::printf("  split        parse %.3f s, ingest (policy + ledger + commit) %.3f s\n",
+                std::chrono::duration<double>(parse_time).count(), std::chrono::duration<double>(apply_time).count());
+    std::printf("  wall split   cpu %.3f s (user %.3f + sys %.3f), waiting for a core %.3f s, the rest\n"
+                "               (%.3f s) blocked, mostly in fsync; load average %s before, %s after, %u cores\n",
+                user + sys, user, sys, run_queue, seconds - user - sys - run_queue, load_before.c_str(),
+                load_average().c_str(), std::thread::hardware_concurrency());
+    std::printf("  cpu-bound    %.0f events/s if the thread had the core to itself and fsync were free\n",
+                static_cast<double>(done) / (user + sys));
     std::printf("  batches      %llu (avg %.3f ms per batch)\n", static_cast<unsigned long long>(batches),
                 batches ? seconds * 1e3 / static_cast<double>(batches) : 0.0);
     std::printf("  writes       %llu recorded\n", static_cast<unsigned long long>(writes));

@@ -38,7 +38,8 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
     ++result.events;
     if (ev.feed == Feed::clinical && ev.seq > 0) {
         result.durable_seq = std::max(result.durable_seq, ev.seq);
-        if (!ledger_.record_feed_event(ev.feed, ev.seq, ev.kind)) {
+        const auto& item = is_review_event(ev.kind) ? ev.item_id : ev.entry_id;
+        if (!ledger_.record_feed_event(ev.feed, ev.seq, ev.kind, item)) {
             ++result.replays_skipped;  // at-least-once delivery: seen before, change nothing
             return;
         }
@@ -55,7 +56,6 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
                                            reviewer, ev.time.time_since_epoch().count());
             if (id) {
                 result.closed.push_back(id);
-                if (ev.seq) ledger_.link_feed_event(ev.feed, ev.seq, id);
                 spdlog::info("write {} {} by {}", id, decision.review_state,
                              ev.reviewer.user_id.empty() ? "a practice user" : ev.reviewer.user_id);
             }
@@ -63,7 +63,6 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
         }
         case Action::quarantine: {
             auto up = ledger_.quarantine(ev, now);
-            if (ev.seq) ledger_.link_feed_event(ev.feed, ev.seq, up.write_id);
             ++result.writes_recorded;
             for (const auto& v : decision.verdicts) {
                 ledger_.add_verdict(up.write_id, v, now);
@@ -79,19 +78,23 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
     const auto within = decision.review_within.count();
     const auto deadline = review_deadline(active.calendar, ev.time.time_since_epoch().count(), within);
     auto up = ledger_.upsert_write(ev, within, deadline, now);
-    if (ev.seq) ledger_.link_feed_event(ev.feed, ev.seq, up.write_id);
     ++result.writes_recorded;
     if (up.created || up.reopened) result.deadlines.emplace_back(up.write_id, deadline);
 
-    std::string reasons;
     for (const auto& v : decision.verdicts) {
         bool fresh = ledger_.add_verdict(up.write_id, v, now);
         if (fresh && reason_alerts(v.reason)) result.alerts_created += alert_on(active, up.write_id, v, now);
-        if (!reasons.empty()) reasons += ",";
-        reasons += to_string(v.reason);
     }
-    spdlog::info("write {} ({}) by {} into the record of patient {}: {}", up.write_id, to_string(ev.kind),
-                 ev.author.ods, pseudonymiser_.pseudonym(ev.nhs_number), reasons);
+    // The pseudonym is an HMAC per write: compute it (and the reasons) only when the line is logged.
+    if (spdlog::should_log(spdlog::level::info)) {
+        std::string reasons;
+        for (const auto& v : decision.verdicts) {
+            if (!reasons.empty()) reasons += ",";
+            reasons += to_string(v.reason);
+        }
+        spdlog::info("write {} ({}) by {} into the record of patient {}: {}", up.write_id, to_string(ev.kind),
+                     ev.author.ods, pseudonymiser_.pseudonym(ev.nhs_number), reasons);
+    }
 }
 
 int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, const Verdict& v,
@@ -137,7 +140,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadl
             // An allowed organisation's deadline may have changed in the settings: apply the new one.
             auto within = policy::review_within(active.settings, w.author.ods).count();
             auto deadline = review_deadline(active.calendar, w.review_from, within);
-            if (deadline != w.deadline_at) ledger_.set_deadline(w.id, deadline);
+            if (deadline != w.deadline_at || within != w.review_within_s) ledger_.set_deadline(w.id, deadline, within);
             if (!ledger_.has_verdict(w.id, Reason::unreviewed_overdue)) out.emplace_back(w.id, deadline);
         }
         ledger_.commit();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/ledger/sqlite.hpp"
@@ -86,9 +87,9 @@ public:
     void rollback();
 
     // --- ingest (inside a transaction)
-    // Records that (feed, seq) was seen; false when it already was (a replay: change nothing).
-    bool record_feed_event(Feed feed, std::uint64_t seq, EventKind kind);
-    void link_feed_event(Feed feed, std::uint64_t seq, std::int64_t write_id);
+    // Records that (feed, seq) was seen, naming the item it is about (entry id, reviewed item, or
+    // empty); false when it already was (a replay: change nothing).
+    bool record_feed_event(Feed feed, std::uint64_t seq, EventKind kind, const std::string& item_id);
     UpsertResult upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
                               std::int64_t deadline_at, std::int64_t now);
     // Stores an unparseable message whole; idempotent on (feed, upstream id).
@@ -102,7 +103,8 @@ public:
                               const std::string& state, const std::string& reviewer,
                               std::int64_t at);
     void set_cursor(Feed feed, std::uint64_t seq);
-    void set_deadline(std::int64_t write_id, std::int64_t deadline_at);
+    // A write's review deadline, and the working time it allows (both change with the settings).
+    void set_deadline(std::int64_t write_id, std::int64_t deadline_at, std::int64_t review_within_s);
 
     // --- queries
     std::uint64_t cursor(Feed feed);
@@ -122,10 +124,16 @@ public:
     void mark_failed(std::int64_t alert_id, const std::string& error);
 
 private:
+    // Closes a just-created write if its review arrived first (see early_reviews_).
+    void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id);
+
     struct Statements;
     std::unique_ptr<sqlite::Connection> db_;
     std::unique_ptr<Statements> st_;
     bool in_transaction_ = false;
+    // Items reviewed before their write arrived ("feed\nitem id"), so that creating a write looks
+    // for an early review only when there is one: almost never, and this is the hot path.
+    std::unordered_set<std::string> early_reviews_;
 };
 
 }  // namespace gpwatch

@@ -47,11 +47,12 @@ const std::vector<const char*>& migrations() {
         CREATE INDEX writes_open ON writes (review_state) WHERE review_state = 'unreviewed';
 
         -- Every feed event seen, by (feed, seq): the idempotence key for at-least-once delivery.
+        -- item_id is the entry (or reviewed item) the event names; join writes on upstream_id.
         CREATE TABLE feed_events (
-            feed     TEXT    NOT NULL,
-            seq      INTEGER NOT NULL,
-            kind     TEXT    NOT NULL,
-            write_id INTEGER REFERENCES writes (id),
+            feed    TEXT    NOT NULL,
+            seq     INTEGER NOT NULL,
+            kind    TEXT    NOT NULL,
+            item_id TEXT    NOT NULL,
             PRIMARY KEY (feed, seq)
         ) WITHOUT ROWID;
 
@@ -92,7 +93,7 @@ const std::vector<const char*>& migrations() {
             state       TEXT    NOT NULL,
             reviewed_at INTEGER NOT NULL,
             reviewed_by TEXT    NOT NULL,
-            PRIMARY KEY (feed, item_kind, item_id)
+            PRIMARY KEY (feed, item_id, item_kind)
         );
 
         CREATE TABLE feed_cursors (

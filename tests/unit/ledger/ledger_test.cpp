@@ -48,9 +48,9 @@ protected:
 TEST_F(LedgerTest, SameSeqTwiceIsRecordedOnce) {
     Ledger l(path_, Ledger::Access::read_write);
     l.begin();
-    EXPECT_TRUE(l.record_feed_event(Feed::clinical, 1, EventKind::entry_created));
-    EXPECT_FALSE(l.record_feed_event(Feed::clinical, 1, EventKind::entry_created));
-    EXPECT_TRUE(l.record_feed_event(Feed::update_record, 1, EventKind::entry_created))
+    EXPECT_TRUE(l.record_feed_event(Feed::clinical, 1, EventKind::entry_created, "e-1"));
+    EXPECT_FALSE(l.record_feed_event(Feed::clinical, 1, EventKind::entry_created, "e-1"));
+    EXPECT_TRUE(l.record_feed_event(Feed::update_record, 1, EventKind::entry_created, "e-1"))
         << "seq is per feed";
     l.commit();
 }
@@ -186,4 +186,30 @@ TEST_F(LedgerTest, MigratesAFreshFileToTheCurrentVersionOnce) {
     auto mode = raw.prepare("PRAGMA journal_mode");
     ASSERT_TRUE(mode.step());
     EXPECT_EQ(mode.text(0), "wal");
+}
+
+TEST_F(LedgerTest, AnEarlyReviewIsRememberedAcrossARestart) {
+    {
+        Ledger l(path_, Ledger::Access::read_write);
+        l.begin();
+        l.close_review(Feed::clinical, "entry", "e-late", "filed", "Example GP", 50);
+        l.commit();
+    }
+    Ledger l(path_, Ledger::Access::read_write);
+    l.begin();
+    l.upsert_write(created(9, "e-late"), 3600, 500, 100);
+    l.commit();
+    EXPECT_EQ(l.find_write(Feed::clinical, "e-late")->review_state, "filed");
+}
+
+TEST_F(LedgerTest, ASecondReviewOfAReviewedWriteChangesNothing) {
+    Ledger l(path_, Ledger::Access::read_write);
+    l.begin();
+    l.upsert_write(created(1, "e-1"), 3600, 500, 100);
+    l.close_review(Feed::clinical, "entry", "e-1", "filed", "Dr A", 200);
+    EXPECT_EQ(l.close_review(Feed::clinical, "entry", "e-1", "rejected", "Dr B", 300), 0);
+    l.commit();
+    auto w = l.find_write(Feed::clinical, "e-1");
+    EXPECT_EQ(w->review_state, "filed");
+    EXPECT_EQ(w->reviewed_by, "Dr A");
 }
