@@ -198,7 +198,9 @@ FeedMessageParser::FeedMessageParser()
     : parser_(json::storage_ptr{}, json::parse_options{}, buffer_, sizeof buffer_) {}
 
 FeedMessage FeedMessageParser::parse(std::string_view frame) {
-    json::monotonic_resource mr;
+    // Values are allocated from a buffer reused for every frame (heap only for a large frame):
+    // the event copies what it keeps, so nothing outlives this call.
+    json::monotonic_resource mr(value_buffer_, sizeof value_buffer_);
     parser_.reset(json::storage_ptr(&mr));
     boost::system::error_code ec;
     parser_.write(frame.data(), frame.size(), ec);

@@ -17,7 +17,8 @@ public:
     FeedMessage parse(std::string_view frame);
 
 private:
-    unsigned char buffer_[16384];
+    unsigned char buffer_[16384];      // the parser's temporary stack
+    unsigned char value_buffer_[32768];  // where a frame's values live until copied into the event
     boost::json::parser parser_;
 };
 
