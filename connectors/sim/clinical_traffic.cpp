@@ -7,6 +7,8 @@
 #include <boost/json/array.hpp>
 
 #include "fhir_resource.hpp"
+#include <utility>
+
 #include "nhs_number.hpp"
 
 namespace gpwatch::sim {
@@ -82,6 +84,9 @@ json::object ClinicalTraffic::next(SysSeconds now) {
 }
 
 json::object ClinicalTraffic::new_write(SysSeconds now, std::size_t writer_index) {
+    // The first RW1 write (within ten events, see above) is never reviewed, so the demo also shows
+    // a write sitting past its deadline within its first minute: the prohibited trust nobody noticed.
+    if (!seen_[writer_index] && writers_[writer_index].ods == "RW1") never_review_next_ = true;
     seen_[writer_index] = true;
     const Writer& w = writers_[writer_index];
 
@@ -117,7 +122,7 @@ json::object ClinicalTraffic::new_write(SysSeconds now, std::size_t writer_index
 
 void ClinicalTraffic::schedule(const json::object& entry) {
     // Draw every decision unconditionally so one choice never shifts the random stream of the next.
-    const bool reviewed = rng_.chance(kReviewedShare);
+    const bool reviewed = rng_.chance(kReviewedShare) && !std::exchange(never_review_next_, false);
     const bool rejected = rng_.chance(kRejectedShare);
     const std::uint64_t review_in = ticks_after_delay(settings_.review_min, settings_.review_max);
     const bool amended = rng_.chance(kAmendedShare);

@@ -66,6 +66,7 @@ private:
     std::uint64_t tick_ = 0;
     // Within the first ten events, these writers are forced at these ticks unless already seen.
     std::vector<std::pair<std::uint64_t, std::size_t>> forced_;
+    bool never_review_next_ = false;  // the next scheduled write gets no review (see new_write())
     std::vector<bool> seen_;
 };
 

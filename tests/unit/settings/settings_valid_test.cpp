@@ -35,7 +35,7 @@ TEST(SettingsValid, LoadsTheShippedExample) {
         EXPECT_EQ(d->end, 24h);
     }
     EXPECT_TRUE(s.calendar.closed_days.empty());
-    EXPECT_EQ(s.default_review_within, 45s);
+    EXPECT_EQ(s.default_review_within, 30s);
     ASSERT_EQ(s.allowed.size(), 4u);
     EXPECT_EQ(s.allowed[0].ods, "RT5");
     EXPECT_EQ(s.allowed[0].name, "Leicestershire Partnership NHS Trust");

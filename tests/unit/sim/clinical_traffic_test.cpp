@@ -82,6 +82,24 @@ TEST(ClinicalTraffic, FirstTenEventsHaveAProhibitedAndAnUnlistedWriter) {
     }
 }
 
+TEST(ClinicalTraffic, TheFirstProhibitedWriteIsNeverReviewed) {
+    // The demo's overdue alert within a minute rests on this: the first RW1 write stays unreviewed.
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        const auto events = generate(seed, 400, 1, 0, 0);  // reviews due at once: the hardest case
+        std::string first_rw1;
+        for (const auto& e : events) {
+            const std::string kind = str(e.at("event"));
+            if (first_rw1.empty() && kind == "entry.created" &&
+                str(obj(obj(e, "entry"), "author").at("ods")) == "RW1")
+                first_rw1 = str(obj(e, "entry").at("id"));
+            if (!first_rw1.empty() && (kind == "workflow.filed" || kind == "workflow.rejected")) {
+                ASSERT_NE(str(obj(e, "item").at("id")), first_rw1) << "seed " << seed;
+            }
+        }
+        ASSERT_FALSE(first_rw1.empty()) << "seed " << seed;
+    }
+}
+
 TEST(ClinicalTraffic, EventsHaveTheFeedFieldsAndConsistentFollowUps) {
     const std::set<std::string> resource_types = {"Observation",       "Condition",        "MedicationStatement",
                                                   "Encounter",         "DocumentReference", "ProcedureRequest",
