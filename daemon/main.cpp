@@ -44,22 +44,22 @@ int main(int argc, char** argv) {
     std::string log_level;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        auto value = [&](const char* name) -> std::optional<std::string> {
+        // The value after an option, or nullopt when the command line ends first.
+        auto value = [&]() -> std::optional<std::string> {
             if (i + 1 >= argc) return std::nullopt;
-            (void)name;
             return std::string(argv[++i]);
         };
         if (arg == "--help" || arg == "-h") {
             std::cout << kUsage;
             return 0;
         } else if (arg == "--config") {
-            if (!(config = value("--config"))) return usage_error("--config needs a file");
+            if (!(config = value())) return usage_error("--config needs a file");
         } else if (arg == "--check-config") {
-            if (!(check = value("--check-config"))) return usage_error("--check-config needs a file");
+            if (!(check = value())) return usage_error("--check-config needs a file");
         } else if (arg == "--state-dir") {
-            if (!(state_dir = value("--state-dir"))) return usage_error("--state-dir needs a directory");
+            if (!(state_dir = value())) return usage_error("--state-dir needs a directory");
         } else if (arg == "--log-level") {
-            auto v = value("--log-level");
+            auto v = value();
             if (!v) return usage_error("--log-level needs a level");
             log_level = *v;
         } else {

@@ -32,6 +32,7 @@ const char* headline(Reason r) {
 std::string subject_phrase(Reason r, const std::string& who) {
     switch (r) {
         case Reason::unreviewed_overdue: return std::string(headline(r)) + ": write by " + who;
+        case Reason::unknown_writer: return std::string(headline(r)) + ": " + who;
         case Reason::unparseable_message: return headline(r);
         default: return std::string(headline(r)) + " by " + who;
     }
