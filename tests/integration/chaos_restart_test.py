@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Gpwatchd, Simulator, check, log, maildir_messages, run, wait_for, write_settings  # noqa: E402
+from harness import Simulator, check, log, maildir_messages, practice_daemon, run, wait_for  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 COUNT = 2000
@@ -59,10 +59,8 @@ def main(workdir):
     log(f"seed {seed}, work directory {workdir}")
     sim = Simulator(BIN_DIR, workdir, "--count", str(COUNT), "--rate", "150", "--seed", str(seed),
                     "--chaos", "--heartbeat", "1", "--review-delay", "1:8")
-    state = os.path.join(workdir, "state")
-    config = os.path.join(workdir, "gpwatchd.yaml")
-    write_settings(config, sim, state)
-    daemon = Gpwatchd(BIN_DIR, config, state, os.path.join(workdir, "gpwatchd.log"))
+    daemon = practice_daemon(BIN_DIR, workdir, sim)
+    state = daemon.state_dir
     try:
         daemon.start()
         for i in range(KILLS):

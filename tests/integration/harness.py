@@ -175,6 +175,15 @@ class Gpwatchd:
         return [json.loads(line) for line in self.ctl(*args, "--json").splitlines() if line.strip()]
 
 
+def practice_daemon(bin_dir, workdir, sim, **settings):
+    """A gpwatchd for a test practice against `sim`, not yet started: settings written to
+    workdir/gpwatchd.yaml (extra keywords go to write_settings), state in workdir/state."""
+    state = os.path.join(workdir, "state")
+    config = os.path.join(workdir, "gpwatchd.yaml")
+    write_settings(config, sim, state, **settings)
+    return Gpwatchd(bin_dir, config, state, os.path.join(workdir, "gpwatchd.log"))
+
+
 def maildir_messages(maildir):
     """Every message in new/ and cur/, parsed into (headers dict, body)."""
     out = []

@@ -11,7 +11,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Gpwatchd, Simulator, check, log, run, wait_for, write_settings  # noqa: E402
+from harness import Simulator, check, log, practice_daemon, run, wait_for, write_settings  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 NTV21_ALLOWED = """    - ods: NTV21
@@ -30,10 +30,8 @@ def log_text(workdir):
 
 def main(workdir):
     sim = Simulator(BIN_DIR, workdir, "--rate", "100", "--seed", "11", "--count", "3000")
-    state = os.path.join(workdir, "state")
-    config = os.path.join(workdir, "gpwatchd.yaml")
-    write_settings(config, sim, state)
-    daemon = Gpwatchd(BIN_DIR, config, state, os.path.join(workdir, "gpwatchd.log"))
+    daemon = practice_daemon(BIN_DIR, workdir, sim)
+    state, config = daemon.state_dir, daemon.config
     try:
         daemon.start()
         wait_for(lambda: os.path.exists(os.path.join(state, "ledger.sqlite")) and len(ntv21_writes(daemon)) >= 3,
