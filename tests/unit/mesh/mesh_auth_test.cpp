@@ -1,0 +1,62 @@
+#include "connectors/mesh/mesh_auth.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace gpwatch::mesh;
+using namespace std::chrono;
+
+namespace {
+
+const MeshCredentials creds{"C84001OT001", "password", "BackBone"};
+
+system_clock::time_point at_1030() {
+    return *parse_mesh_timestamp("202611221030");
+}
+
+}  // namespace
+
+// The expected hash was computed independently with Python's hmac module:
+// hmac.new(b"BackBone", b"C84001OT001:<nonce>:1:password:202611221030", sha256).hexdigest()
+TEST(MeshAuth, HeaderMatchesAnIndependentHmac) {
+    std::string h = make_authorization(creds, "4bd3c3b0-d5d0-4f2a-9c1c-5c3b8e6b1f00", 1, at_1030());
+    EXPECT_EQ(h,
+              "NHSMESH C84001OT001:4bd3c3b0-d5d0-4f2a-9c1c-5c3b8e6b1f00:1:202611221030:"
+              "a22c49fec934855c263703bad25720654aad7666d7248d7bea822f608b99d43f");
+}
+
+TEST(MeshAuth, TimestampIsUtcMinutes) {
+    EXPECT_EQ(format_mesh_timestamp(at_1030()), "202611221030");
+    EXPECT_FALSE(parse_mesh_timestamp("2026112210"));
+    EXPECT_FALSE(parse_mesh_timestamp("202613221030"));
+    EXPECT_FALSE(parse_mesh_timestamp("20261122103x"));
+}
+
+TEST(MeshAuth, FreshHeadersDifferAndCheckOk) {
+    std::string a = fresh_authorization(creds), b = fresh_authorization(creds);
+    EXPECT_NE(a, b);
+    auto p = parse_authorization(a);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(check_authorization(*p, creds, system_clock::now()), AuthCheck::ok);
+}
+
+TEST(MeshAuth, RejectsWrongPasswordMailboxAndStaleTime) {
+    auto p = parse_authorization(make_authorization(creds, "n", 1, at_1030()));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(check_authorization(*p, creds, at_1030() + minutes(119)), AuthCheck::ok);
+    EXPECT_EQ(check_authorization(*p, creds, at_1030() + minutes(121)), AuthCheck::stale_timestamp);
+    EXPECT_EQ(check_authorization(*p, creds, at_1030() - minutes(121)), AuthCheck::stale_timestamp);
+    MeshCredentials other = creds;
+    other.password = "wrong";
+    EXPECT_EQ(check_authorization(*p, other, at_1030()), AuthCheck::bad_hash);
+    other = creds;
+    other.mailbox = "X26OT001";
+    EXPECT_EQ(check_authorization(*p, other, at_1030()), AuthCheck::wrong_mailbox);
+}
+
+TEST(MeshAuth, ParseRefusesMalformedHeaders) {
+    EXPECT_FALSE(parse_authorization("Bearer abc"));
+    EXPECT_FALSE(parse_authorization("NHSMESH a:b:c:d"));
+    EXPECT_FALSE(parse_authorization("NHSMESH a:b:c:d:e:f"));
+    EXPECT_FALSE(parse_authorization("NHSMESH a::c:d:e"));
+    EXPECT_TRUE(parse_authorization("NHSMESH a:b:c:d:e"));
+}
