@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "proto/verdict.hpp"
 
@@ -20,6 +21,21 @@ struct Alert {
     std::int64_t created_at = 0;  // unix seconds
     DeliveryState state = DeliveryState::pending;
     int attempts = 0;
+
+    // What sinks other than the Maildir need (SMTP threading, webhook JSON, clinical-system task).
+    // `kind`: "write" (about one third-party write), "internal" (about gpwatchd itself: feed down,
+    // credentials refused, reload refused...; write_id 0) or "digest" (gathers `covers`).
+    std::string kind = "write";
+    std::string in_reply_to_alert;        // Message-ID (without <>) of the alert this one follows up
+                                          // (an escalation of an earlier overdue alert), or empty
+    std::string rule;                     // name of the content rule that raised it, if any
+    std::string feed;                     // clinical / update_record
+    std::string upstream_id;              // entry id or Update Record message id
+    std::string author_ods;
+    std::string author_name;
+    std::string nhs_number;               // for duty-inbox sinks only (SMTP, task); never logged,
+                                          // never sent to a webhook
+    std::vector<std::int64_t> covers;     // digest: the ids of the alerts it gathers
 };
 
 const char* to_string(DeliveryState s);

@@ -30,6 +30,7 @@ const char* to_string(EventKind k) {
         case EventKind::workflow_rejected: return "workflow.rejected";
         case EventKind::sharing_changed: return "sharing.changed";
         case EventKind::patient_flags: return "patient.flags";
+        case EventKind::not_update_record: return "not-update-record";
         case EventKind::unparseable: return "unparseable";
         case EventKind::other: return "other";
     }

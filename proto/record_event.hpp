@@ -23,6 +23,7 @@ enum class EventKind {
     workflow_rejected,
     sharing_changed,
     patient_flags,
+    not_update_record,  // a MESH message that is not an ITK014M Update Record: recorded, not guessed at
     unparseable,  // a frame or message that could not be parsed: kept whole, quarantined, alerted
     other,  // a type this build does not know yet: recorded in the cursor, never guessed at
 };
@@ -70,6 +71,32 @@ struct RecordEvent {
     std::string item_kind;          // "entry" or "update-record"
     std::string item_id;
     Reviewer reviewer;
+
+    // Update Record messages (feed update_record; kind entry_created; entry_id = the message id,
+    // the outer Bundle's identifier value; author = the sending pharmacy; route "update-record").
+    std::string document_id;        // the inner document Bundle's identifier value
+    std::string sender_mailbox;     // MESH mailbox of the sender (MessageHeader source.endpoint)
+    std::string service_code;       // Composition type: Pharmacy First, BP Check, Contraception...
+    std::string service_display;
+    std::string replaces;           // identifier of the earlier payload this one replaces (may be empty)
+    std::vector<Coding> medicines;  // MedicationDispense codings (dm+d)
+    std::vector<Coding> flags;      // Flag codings (e.g. safeguarding)
+    SysSeconds encounter_time{};    // Encounter period start
+    std::string mesh_message_id;    // the MESH message id it arrived in (mex-messageid)
+    std::string mesh_workflow_id;   // mex-workflowid
+
+    // Patient flags (patient.flags): codes added and removed for `nhs_number`.
+    std::vector<Coding> flags_added;
+    std::vector<Coding> flags_removed;
+
+    // Sharing changes (sharing.changed): the processor's configuration as the clinical system reports it.
+    std::string setting;            // update-record | share-in | agreement
+    std::string setting_value;      // on/off, allowed/prohibited/removed, active/inactive
+    std::string setting_ods;        // share-in: the organisation
+    std::string setting_agreement;  // agreement: its name
+    std::string changed_by_kind;    // practice-user | supplier
+    std::string changed_by_name;
+    std::string changed_by_user_id;
 
     // Unparseable messages: the bytes as received and why they could not be read.
     std::string raw;
