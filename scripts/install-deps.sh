@@ -9,7 +9,7 @@ packages=(
   # libraries (see ../shared/DESIGN.md, "Chosen parts")
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libyaml-cpp-dev
   libspdlog-dev libhowardhinnant-date-dev libsystemd-dev
-  libpugixml-dev libcurl4-openssl-dev
+  libpugixml-dev libcurl4-openssl-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl sqlite3
   # real peers in tests: an SMTP server, Prometheus' promtool; clang's libFuzzer for the fuzz targets
