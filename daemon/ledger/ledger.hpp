@@ -66,6 +66,20 @@ struct LedgerStatus {
     std::int64_t alerts_failed = 0;
 };
 
+// One message taken from the MESH mailbox, whatever it turned out to be (mesh_messages table).
+struct MeshMessageRow {
+    std::string mesh_id;
+    std::string message_type;     // DATA | REPORT
+    std::string workflow_id;
+    std::string sender_mailbox;
+    std::string outcome;          // update-record | not-update-record | unparseable | report
+    std::string upstream_id;      // Update Record message id, when there is one
+    std::string detail;
+    std::string linked_message_id;
+    std::int64_t received_at = 0;
+    std::int64_t acknowledged_at = 0;  // 0: not yet
+};
+
 struct UpsertResult {
     std::int64_t write_id = 0;
     bool created = false;   // first event of this write
@@ -103,6 +117,11 @@ public:
                               const std::string& state, const std::string& reviewer,
                               std::int64_t at);
     void set_cursor(Feed feed, std::uint64_t seq);
+    // Records a MESH message by its MESH id; false when it already was (downloaded again after a
+    // restart between commit and acknowledgement: change nothing, acknowledge it again).
+    bool record_mesh_message(const MeshMessageRow& row);
+    // Outside a batch: notes that MESH accepted the acknowledgement.
+    void mark_mesh_acknowledged(const std::string& mesh_id, std::int64_t at);
     // A write's review deadline, and the working time it allows (both change with the settings).
     void set_deadline(std::int64_t write_id, std::int64_t deadline_at, std::int64_t review_within_s);
 
@@ -114,6 +133,7 @@ public:
     std::vector<WriteRecord> open_writes();  // unreviewed, with or without a deadline
     std::vector<WriteRecord> list_writes(bool unreviewed_only);
     std::vector<AlertRecord> list_alerts();
+    std::vector<MeshMessageRow> list_mesh_messages();
     LedgerStatus status();
 
     // --- outbox

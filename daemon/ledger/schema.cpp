@@ -101,6 +101,24 @@ const std::vector<const char*>& migrations() {
             seq  INTEGER NOT NULL
         );
         )sql",
+        // MESH: every message taken from the mailbox, by its MESH message id, whatever it turned
+        // out to be. The idempotence key for MESH's at-least-once delivery: a message downloaded
+        // again (gpwatchd stopped between commit and acknowledgement) is recognised and only
+        // acknowledged.
+        R"sql(
+        CREATE TABLE mesh_messages (
+            mesh_id            TEXT    PRIMARY KEY,
+            message_type       TEXT    NOT NULL,   -- DATA | REPORT
+            workflow_id        TEXT    NOT NULL,
+            sender_mailbox     TEXT    NOT NULL,
+            outcome            TEXT    NOT NULL,   -- update-record | not-update-record | unparseable | report
+            upstream_id        TEXT    NOT NULL,   -- the Update Record message id, when there is one
+            detail             TEXT    NOT NULL,   -- why it is not an Update Record / report status
+            linked_message_id  TEXT    NOT NULL,   -- REPORT: the message it reports on
+            received_at        INTEGER NOT NULL,
+            acknowledged_at    INTEGER
+        ) WITHOUT ROWID;
+        )sql",
     };
     return m;
 }
