@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
+scripts/fuzz.sh  # libFuzzer on the Update Record parser, 60 s (fuzz/)
 
 if [[ "${GPWATCH_SKIP_SANITIZERS:-0}" != 1 ]]; then
   echo "test.sh: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
