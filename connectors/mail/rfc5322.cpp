@@ -1,5 +1,6 @@
 #include "connectors/mail/rfc5322.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 namespace gpwatch::mail {
@@ -22,27 +23,52 @@ bool is_ascii(const std::string& s) {
     return true;
 }
 
-// Header values must be one line; a non-ASCII subject is sent as an RFC 2047 encoded-word.
-std::string header_value(const std::string& s) {
-    std::string one_line;
-    for (char c : s) one_line += (c == '\r' || c == '\n') ? ' ' : c;
-    if (is_ascii(one_line)) return one_line;
+std::string base64(const std::string& in) {
     static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out = "=?UTF-8?B?";
+    std::string out;
     std::size_t i = 0;
-    for (; i + 2 < one_line.size(); i += 3) {
-        unsigned v = (unsigned char)one_line[i] << 16 | (unsigned char)one_line[i + 1] << 8 |
-                     (unsigned char)one_line[i + 2];
+    for (; i + 2 < in.size(); i += 3) {
+        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
         out += {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63]};
     }
-    if (i + 1 == one_line.size()) {
-        unsigned v = (unsigned char)one_line[i] << 16;
+    if (i + 1 == in.size()) {
+        unsigned v = (unsigned char)in[i] << 16;
         out += {b64[v >> 18], b64[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == one_line.size()) {
-        unsigned v = (unsigned char)one_line[i] << 16 | (unsigned char)one_line[i + 1] << 8;
+    } else if (i + 2 == in.size()) {
+        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
         out += {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], '='};
     }
-    return out + "?=";
+    return out;
+}
+
+// One header field, "Name: value" without the line end. Values must be one line; a non-ASCII
+// value is sent as RFC 2047 encoded-words. Each word stays within RFC 2047's 75 characters and
+// holds whole UTF-8 characters only (a mail client decodes each word on its own); the words are
+// folded onto continuation lines so that no header line grows past 78 characters, the first
+// line included ("Subject: " takes its share).
+std::string header(const std::string& name, const std::string& value) {
+    std::string one_line;
+    for (char c : value) one_line += (c == '\r' || c == '\n') ? ' ' : c;
+    if (is_ascii(one_line)) return name + ": " + one_line;
+    constexpr std::size_t kLine = 78, kWordOverhead = 12;  // "=?UTF-8?B?" + "?="
+    // Bytes of text per word: base64 turns 3 bytes into 4 characters.
+    const auto bytes_for = [](std::size_t room) { return room > kWordOverhead ? (room - kWordOverhead) / 4 * 3 : 3; };
+    const std::size_t first_chunk = bytes_for(kLine - std::min(kLine - 16, name.size() + 2));
+    const std::size_t next_chunk = std::min<std::size_t>(45, bytes_for(kLine - 1));  // 45 -> a 72-character word
+    std::string out = name + ": ";
+    std::size_t i = 0;
+    while (i < one_line.size()) {
+        const std::size_t chunk = i == 0 ? first_chunk : next_chunk;
+        std::size_t end = std::min(one_line.size(), i + chunk);
+        // Back off to the start of a character: never cut between a lead byte and its
+        // continuation bytes (10xxxxxx).
+        while (end < one_line.size() && end > i && (static_cast<unsigned char>(one_line[end]) & 0xC0) == 0x80) --end;
+        if (end == i) end = std::min(one_line.size(), i + chunk);  // not UTF-8 at all: cut anyway
+        if (i != 0) out += "\r\n ";
+        out += "=?UTF-8?B?" + base64(one_line.substr(i, end - i)) + "?=";
+        i = end;
+    }
+    return out;
 }
 
 // Bodies use CRLF line ends, as RFC 5322 requires.
@@ -57,10 +83,29 @@ std::string crlf(const std::string& text) {
     return out;
 }
 
+// A Message-ID is an addr-spec inside <>; anything that could break out of it (brackets, spaces,
+// line breaks) is dropped, so a bad value can neither inject a header nor split one.
+std::string msg_id_text(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s)
+        if (c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '\\') out += static_cast<char>(c);
+    return out;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+    std::string out;
+    for (auto id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+    return out;
+}
+
 }  // namespace
 
+std::string bare_message_id(std::int64_t alert_id, const std::string& practice_ods) {
+    return "alert-" + std::to_string(alert_id) + "." + msg_id_text(practice_ods) + "@gpwatch.invalid";
+}
+
 std::string message_id(const Alert& alert, const Envelope& env) {
-    return "<alert-" + std::to_string(alert.id) + "." + env.practice_ods + "@gpwatch.invalid>";
+    return "<" + bare_message_id(alert.id, env.practice_ods) + ">";
 }
 
 std::string format_message(const Alert& alert, const Envelope& env) {
@@ -68,8 +113,13 @@ std::string format_message(const Alert& alert, const Envelope& env) {
     m += "Date: " + rfc5322_date(alert.created_at) + "\r\n";
     m += "From: gpwatch <" + env.from + ">\r\n";
     m += "To: " + env.to + "\r\n";
-    m += "Subject: " + header_value(alert.subject) + "\r\n";
+    m += header("Subject", alert.subject) + "\r\n";
     m += "Message-ID: " + message_id(alert, env) + "\r\n";
+    // An escalation threads under the alert it follows up, in every mail client.
+    if (const auto parent = msg_id_text(alert.in_reply_to_alert); !parent.empty()) {
+        m += "In-Reply-To: <" + parent + ">\r\n";
+        m += "References: <" + parent + ">\r\n";
+    }
     m += "MIME-Version: 1.0\r\n";
     m += "Content-Type: text/plain; charset=utf-8\r\n";
     m += "Content-Transfer-Encoding: 8bit\r\n";
@@ -77,7 +127,9 @@ std::string format_message(const Alert& alert, const Envelope& env) {
     m += std::string("X-Gpwatch-Reason: ") + to_string(alert.reason) + "\r\n";
     m += std::string("X-Gpwatch-Severity: ") + to_string(alert.severity) + "\r\n";
     m += "X-Gpwatch-Alert-Id: " + std::to_string(alert.id) + "\r\n";
-    m += "X-Gpwatch-Write-Id: " + std::to_string(alert.write_id) + "\r\n";
+    m += header("X-Gpwatch-Kind", alert.kind) + "\r\n";
+    if (alert.write_id != 0) m += "X-Gpwatch-Write-Id: " + std::to_string(alert.write_id) + "\r\n";
+    if (!alert.covers.empty()) m += "X-Gpwatch-Covers: " + join_ids(alert.covers) + "\r\n";
     m += "\r\n";
     m += crlf(alert.body);
     return m;

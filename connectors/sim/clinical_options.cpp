@@ -113,14 +113,15 @@ ClinicalOptions parse_clinical_options(const std::vector<std::string>& args) {
 const char* clinical_usage() {
     return "usage: gpwatch-sim clinical [options]\n"
            "  --listen HOST:PORT      where to serve wss://HOST:PORT/feed (default 127.0.0.1:8443; port 0 = any)\n"
-           "  --token T               bearer token clients must send (default gpwatch-sim-token)\n"
+           "  --token T               bearer token for /feed and POST /tasks (default gpwatch-sim-token)\n"
            "  --practice ODS          the practice whose record is simulated (default C84001)\n"
            "  --cert-dir DIR          make a fresh CA + server certificate, write DIR/ca.pem (default /tmp/gpwatch-sim)\n"
            "  --cert FILE --key FILE  serve this certificate instead (nothing is written)\n"
            "  --rate R                events per second (default 2)\n"
            "  --count N               stop generating after N events (default 0 = unlimited)\n"
            "  --seed S                random seed (default: random, printed at start)\n"
-           "  --journal FILE          append every published event as a JSON line\n"
+           "  --journal FILE          append every published event, and every task received on\n"
+           "                          POST /tasks ({\"type\":\"task\",...}), as a JSON line\n"
            "  --chaos                 drop client connections at random moments\n"
            "  --heartbeat SECONDS     heartbeat interval (default 5)\n"
            "  --review-delay MIN:MAX  seconds before a write is filed or rejected (default 5:40)\n";

@@ -22,6 +22,7 @@
 #include "clinical_traffic.hpp"
 #include "event_log.hpp"
 #include "journal.hpp"
+#include "task_inbox.hpp"
 #include "traffic_clock.hpp"
 
 namespace gpwatch::sim {
@@ -88,6 +89,7 @@ int run_clinical(const std::vector<std::string>& args) {
         std::unique_ptr<Journal> journal;
         if (!options.journal.empty()) journal = std::make_unique<Journal>(options.journal);
         ClinicalEventLog log(options.practice, kRetainedEvents, journal.get());
+        TaskInbox tasks(options.practice, journal.get());
         ClinicalTraffic traffic({options.practice, options.rate, options.review_min, options.review_max, seed});
 
         // Declared after everything its pending handlers refer to, so it is destroyed first.
@@ -97,7 +99,7 @@ int run_clinical(const std::vector<std::string>& args) {
         server_settings.session.practice = options.practice;
         server_settings.session.heartbeat = std::chrono::duration<double>(options.heartbeat);
         server_settings.session.chaos = options.chaos;
-        ClinicalSimServer server(ioc, tls, log, server_settings);
+        ClinicalSimServer server(ioc, tls, log, tasks, server_settings);
         tcp::endpoint endpoint;
         try {
             endpoint = server.bind(options.listen_host, options.listen_port);

@@ -29,6 +29,7 @@ namespace {
 
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxRequestBody = 16 * 1024;
+constexpr std::size_t kMaxTaskBody = 64 * 1024;  // a task's title and text, with room to spare
 
 void log_exception(const char* what, std::exception_ptr e) {
     if (!e) return;
@@ -45,11 +46,26 @@ std::string describe(const tcp::socket& s) {
     return ec ? std::string("client") : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// One response, then the connection closes (each request gets its own connection here).
+asio::awaitable<void> respond(FeedSession::TlsStream& stream, http::status status, const char* content_type,
+                              std::string body, bool bearer_challenge = false) {
+    http::response<http::string_body> response{status, 11};
+    response.set(http::field::server, "gpwatch-sim clinical");
+    response.set(http::field::content_type, content_type);
+    if (bearer_challenge) response.set(http::field::www_authenticate, "Bearer");
+    response.keep_alive(false);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, response, as_tuple(use_awaitable));
+    co_await stream.async_shutdown(as_tuple(use_awaitable));
+}
+
 }  // namespace
 
 ClinicalSimServer::ClinicalSimServer(asio::io_context& ioc, asio::ssl::context& tls, ClinicalEventLog& log,
-                                     ClinicalServerSettings settings)
-    : ioc_(ioc), tls_(tls), log_(log), settings_(std::move(settings)), acceptor_(ioc) {}
+                                     TaskInbox& tasks, ClinicalServerSettings settings)
+    : ioc_(ioc), tls_(tls), log_(log), tasks_(tasks), settings_(std::move(settings)), acceptor_(ioc) {}
 
 tcp::endpoint ClinicalSimServer::bind(const std::string& host, std::uint16_t port) {
     tcp::endpoint endpoint;
@@ -94,6 +110,25 @@ asio::awaitable<void> ClinicalSimServer::accept_loop() {
     }
 }
 
+asio::awaitable<void> ClinicalSimServer::serve_task(FeedSession::TlsStream& stream,
+                                                    const http::request<http::string_body>& request,
+                                                    const std::string& peer) {
+    if (request.method() != http::verb::post) {
+        spdlog::info("clinical sim: {}: {} /tasks -> 405", peer, std::string(request.method_string()));
+        co_await respond(stream, http::status::method_not_allowed, "text/plain", "tasks are created with POST\n");
+        co_return;
+    }
+    if (request[http::field::authorization] != "Bearer " + settings_.token) {
+        spdlog::info("clinical sim: {}: POST /tasks -> 401", peer);
+        co_await respond(stream, http::status::unauthorized, "text/plain", "missing or wrong bearer token\n", true);
+        co_return;
+    }
+    const TaskReply reply = tasks_.submit(request.body());
+    // The reply names a field or a task id, never the patient; safe to log.
+    spdlog::info("clinical sim: {}: POST /tasks -> {} {}", peer, reply.status, reply.body);
+    co_await respond(stream, static_cast<http::status>(reply.status), "application/json", reply.body);
+}
+
 asio::awaitable<void> ClinicalSimServer::handle_connection(tcp::socket socket) {
     const std::string peer = describe(socket);
     FeedSession::TlsStream stream(beast::tcp_stream(std::move(socket)), tls_);
@@ -107,20 +142,36 @@ asio::awaitable<void> ClinicalSimServer::handle_connection(tcp::socket socket) {
     beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxRequestBody);
-    if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable)); ec) {
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable)); ec) {
         spdlog::info("clinical sim: {}: bad HTTP request: {}", peer, ec.message());
         co_return;
     }
+    std::string_view target = parser.get().target();
+    target = target.substr(0, target.find('?'));
+    const bool task_request = target == "/tasks";
+    if (task_request) parser.body_limit(kMaxTaskBody);
+    if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable)); ec) {
+        spdlog::info("clinical sim: {}: bad HTTP request: {}", peer, ec.message());
+        if (ec == http::error::body_limit)
+            co_await respond(stream, http::status::payload_too_large, "text/plain",
+                             "request body larger than " + std::to_string(kMaxTaskBody) + " bytes\n");
+        co_return;
+    }
     http::request<http::string_body> request = parser.release();
+    target = request.target();
+    target = target.substr(0, target.find('?'));
+
+    if (task_request) {
+        co_await serve_task(stream, request, peer);
+        co_return;
+    }
 
     // Decide whether this request may become a feed subscription.
-    std::string_view target = request.target();
-    target = target.substr(0, target.find('?'));
     http::status refusal = http::status::ok;
     std::string why;
     if (target != "/feed") {
         refusal = http::status::not_found;
-        why = "not found: the feed is at /feed\n";
+        why = "not found: the feed is at /feed (and tasks at /tasks)\n";
     } else if (request[http::field::authorization] != "Bearer " + settings_.token) {
         refusal = http::status::unauthorized;
         why = "missing or wrong bearer token\n";

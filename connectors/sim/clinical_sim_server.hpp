@@ -1,7 +1,8 @@
 #pragma once
 // ClinicalSimServer: accepts TLS connections, lets only `GET /feed` with the right bearer token
 // through to the WebSocket upgrade (others get 404 / 401 / 426), and hands each upgraded
-// connection to a FeedSession.
+// connection to a FeedSession. `POST /tasks` (same token) goes to the TaskInbox: 201/200 with
+// {"task_id"}, 400 naming a bad field, 401, 405, 413 over 64 KiB.
 
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "feed_session.hpp"
+#include "task_inbox.hpp"
 
 namespace gpwatch::sim {
 
@@ -28,7 +30,7 @@ struct ClinicalServerSettings {
 class ClinicalSimServer {
 public:
     ClinicalSimServer(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, ClinicalEventLog& log,
-                      ClinicalServerSettings settings);
+                      TaskInbox& tasks, ClinicalServerSettings settings);
 
     // Binds (synchronously, so the caller learns the real port, and a port in use fails before
     // anything is written). Throws boost::system::system_error when the address cannot be used.
@@ -43,10 +45,14 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> handle_connection(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> serve_task(FeedSession::TlsStream& stream,
+                                            const boost::beast::http::request<boost::beast::http::string_body>& request,
+                                            const std::string& peer);
 
     boost::asio::io_context& ioc_;
     boost::asio::ssl::context& tls_;
     ClinicalEventLog& log_;
+    TaskInbox& tasks_;
     ClinicalServerSettings settings_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::vector<std::weak_ptr<FeedSession>> sessions_;

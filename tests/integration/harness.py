@@ -66,8 +66,14 @@ class Simulator:
         raise TestFailure("simulator did not finish generating in time")
 
     def journal_events(self):
+        """The feed events the simulator published, in order (tasks received on /tasks left out)."""
         with open(self.journal) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            return [e for e in (json.loads(line) for line in f if line.strip()) if e.get("type") == "event"]
+
+    def journal_tasks(self):
+        """The tasks the simulator received on POST /tasks, as {"type":"task","task_id",...request}."""
+        with open(self.journal) as f:
+            return [e for e in (json.loads(line) for line in f if line.strip()) if e.get("type") == "task"]
 
     def stop(self):
         if self.proc.poll() is None:

@@ -1,0 +1,35 @@
+#include "connectors/task/task_request.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace gpwatch::task {
+
+const char* priority_for(Severity severity) {
+    switch (severity) {
+        case Severity::urgent: return "urgent";
+        case Severity::high: return "high";
+        case Severity::review:
+        case Severity::info: return "routine";
+    }
+    return "routine";
+}
+
+std::string dedupe_key(const Alert& alert, const std::string& practice_ods) {
+    return "gpwatch-" + practice_ods + "-alert-" + std::to_string(alert.id);
+}
+
+std::string task_json(const Alert& alert, const std::string& practice_ods, const std::string& list) {
+    boost::json::object doc{
+        {"practice", practice_ods},
+        {"list", list},
+        {"priority", priority_for(alert.severity)},
+        {"title", alert.subject},
+        {"body", alert.body},
+        {"dedupe_key", dedupe_key(alert, practice_ods)},
+    };
+    if (!alert.nhs_number.empty()) doc["patient"] = boost::json::object{{"nhs_number", alert.nhs_number}};
+    return boost::json::serialize(doc);
+}
+
+}  // namespace gpwatch::task
