@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "clinical_sim.hpp"
+#include "mesh_sim.hpp"
 
 namespace {
 
@@ -19,6 +20,7 @@ struct Simulator {
 // Add a simulator here (e.g. "mesh") to make it a sub-command.
 const Simulator kSimulators[] = {
     {"clinical", "the clinical-system event feed (wss /feed)", gpwatch::sim::run_clinical},
+    {"mesh", "the practice's MESH mailbox with Update Record messages (https /messageexchange)", gpwatch::sim::run_mesh},
 };
 
 int usage(std::ostream& out, int code) {
