@@ -9,7 +9,8 @@
 
 namespace gpwatch {
 
-enum class DeliveryState { pending, delivered, failed };
+// silenced: recorded and counted, held back from every sink by a silence (gpwatchctl silence).
+enum class DeliveryState { pending, delivered, failed, silenced };
 
 struct Alert {
     std::int64_t id = 0;        // ledger row id; also names the delivered message

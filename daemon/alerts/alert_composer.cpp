@@ -24,6 +24,11 @@ const char* headline(Reason r) {
         case Reason::unreviewed_overdue: return "Not reviewed in time";
         case Reason::unparseable_message: return "Unreadable message quarantined";
         case Reason::review_tracked: return "Outside write to review";
+        case Reason::content_rule: return "Content needs attention";
+        case Reason::patient_visible_before_review: return "Visible to the patient before review";
+        case Reason::processor_drift: return "Clinical system settings changed";
+        case Reason::unreviewed_escalated: return "Still not reviewed";
+        case Reason::not_update_record: return "MESH message that is not an Update Record";
     }
     return "gpwatch alert";
 }
@@ -31,7 +36,11 @@ const char* headline(Reason r) {
 // Subject lines read as one phrase: "Unauthorised write by X", "Not reviewed in time: write by X".
 std::string subject_phrase(Reason r, const std::string& who) {
     switch (r) {
-        case Reason::unreviewed_overdue: return std::string(headline(r)) + ": write by " + who;
+        case Reason::unreviewed_overdue:
+        case Reason::unreviewed_escalated:
+        case Reason::patient_visible_before_review:
+        case Reason::content_rule: return std::string(headline(r)) + ": write by " + who;
+        case Reason::processor_drift: return headline(r);
         case Reason::unknown_writer: return std::string(headline(r)) + ": " + who;
         case Reason::unparseable_message: return headline(r);
         default: return std::string(headline(r)) + " by " + who;
@@ -55,6 +64,19 @@ const char* what_to_do(Reason r) {
                    "with the sender or supplier.";
         case Reason::review_tracked:
             return "Review the entry in the clinical system workflow.";
+        case Reason::content_rule:
+            return "Review the entry now: the practice asked for this content to be seen urgently.";
+        case Reason::patient_visible_before_review:
+            return "Review the entry now: the patient can already see it online (NHS App).";
+        case Reason::processor_drift:
+            return "Tell the practice manager: the clinical system's configuration no longer matches "
+                   "the practice's instructions; raise it with the supplier.";
+        case Reason::unreviewed_escalated:
+            return "This write is still not reviewed long after its deadline: review it now, or ask "
+                   "the practice manager to make sure someone does.";
+        case Reason::not_update_record:
+            return "Nothing to do clinically: the IT admin may check why this message reached the "
+                   "practice's MESH mailbox.";
     }
     return "";
 }
@@ -100,9 +122,12 @@ AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict&
             b += ", user " + w.author.user_id +
                  (w.author.user_role.empty() ? "" : " (role " + w.author.user_role + ")");
         b += "\n";
-        b += "Patient:  NHS number " + format_nhs_number(w.nhs_number);
-        if (!w.nhs_number_valid) b += " (WARNING: fails its check digit - confirm the patient)";
-        b += "\n";
+        // Some alerts concern no patient (processor drift: a setting changed).
+        if (!w.nhs_number.empty()) {
+            b += "Patient:  NHS number " + format_nhs_number(w.nhs_number);
+            if (!w.nhs_number_valid) b += " (WARNING: fails its check digit - confirm the patient)";
+            b += "\n";
+        }
     }
     b += "When:     " + local_time(settings, w.written_at) + " (" + settings.calendar.time_zone + ")\n";
     if (w.review_state == "unreviewed" && w.deadline_at > 0)

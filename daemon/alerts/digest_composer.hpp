@@ -1,0 +1,20 @@
+#pragma once
+// A digest: one message that carries several alerts, either gathered for digest_window because
+// their route asked for a digest, or because a sink was down for hours and would otherwise
+// receive a flood when it returns. It loses nothing: it lists every alert and then carries each
+// one's full text, so the duty GP needs no other message.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proto/alert.hpp"
+
+namespace gpwatch::alerts {
+
+enum class DigestCause { window, backlog };
+
+// kind "digest", covers = the alerts' ids, severity = the highest among them. `alerts` non-empty.
+Alert compose_digest(const std::vector<Alert>& alerts, DigestCause cause, std::int64_t now);
+
+}  // namespace gpwatch::alerts

@@ -1,0 +1,103 @@
+#include "daemon/alerts/internal_alerts.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace gpwatch::alerts {
+
+const char* internal_what_to_do(const std::string& c) {
+    if (c == condition::feed_disconnected)
+        return "Check that the clinical system is up and reachable from this server, and the feed's "
+               "url, token and CA in gpwatch's settings. gpwatchd keeps reconnecting and loses "
+               "nothing: it resumes from the last event it recorded.";
+    if (c == condition::mesh_credentials_refused)
+        return "MESH refused gpwatch's mailbox credentials: renew the MESH certificate or password "
+               "and update the settings. Update Record messages wait in the MESH mailbox meanwhile.";
+    if (c == condition::disk_nearly_full)
+        return "Free space on the disk holding gpwatch's state directory (the ledger stops accepting "
+               "writes when the disk is full, and gpwatchd then stops until there is room).";
+    if (c == condition::reload_refused)
+        return "Run gpwatchd --check-config on the settings file, fix what it names, and reload "
+               "again. The previous settings stay in force until then.";
+    if (c == condition::outbox_backlog)
+        return "Alerts are waiting to be delivered: check the alert destinations (mail server, "
+               "webhook, clinical system) and 'gpwatchctl alerts' for the errors.";
+    if (c == condition::delivery_failed)
+        return "A destination refused an alert for good (see the error): fix the destination's "
+               "settings (recipient, credentials). The alert is in 'gpwatchctl alerts' and still "
+               "went to the other destinations of its route.";
+    if (c == condition::mesh_delivery_report)
+        return "MESH reported that a message did not reach its recipient (status code and the "
+               "message it is about are above; 'gpwatchctl mesh' lists every report). Tell whoever "
+               "sent that message from the practice's mailbox, or the MESH service desk if it recurs.";
+    return "See docs/operations.md.";
+}
+
+InternalAlerts::InternalAlerts(Ledger& ledger, std::string practice)
+    : ledger_(ledger), delivery_(ledger), practice_(std::move(practice)) {}
+
+bool InternalAlerts::active(const std::string& key) {
+    auto c = delivery_.condition(key);
+    return c && c->active;
+}
+
+std::int64_t InternalAlerts::raise(const std::string& key, const std::string& cond, Severity severity,
+                                   const std::string& headline, const std::string& detail, std::int64_t now) {
+    ledger_.begin();
+    try {
+        auto existing = delivery_.condition(key);
+        if (existing && existing->active) {
+            ledger_.commit();
+            return 0;
+        }
+        std::string sev = to_string(severity);
+        for (auto& ch : sev) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        const std::string subject = "[" + sev + "] gpwatch: " + headline;
+        std::string body = sev + ": " + headline + ".\n\n";
+        body += "What:     " + detail + "\n";
+        body += "Where:    gpwatchd at " + practice_ + "\n";
+        body += "\nWhat to do: " + std::string(internal_what_to_do(cond)) + "\n";
+        body += "\n--\ngpwatch internal alert (" + cond + ")\n";
+        const auto id = delivery_.add_internal_alert(cond, severity, subject, body, now);
+        delivery_.set_condition({key, true, now, detail, id, 0});
+        ledger_.commit();
+        spdlog::warn("internal alert {} raised: {}: {}", id, cond, detail);
+        return id;
+    } catch (...) {
+        ledger_.rollback();
+        throw;
+    }
+}
+
+bool InternalAlerts::clear(const std::string& key, const std::string& cond, bool notify, std::int64_t now) {
+    ledger_.begin();
+    try {
+        auto existing = delivery_.condition(key);
+        if (!existing || !existing->active) {
+            ledger_.commit();
+            return false;
+        }
+        std::int64_t id = 0;
+        if (notify) {
+            const std::string subject = "[INFO] gpwatch: resolved: " + cond;
+            std::string body = "INFO: resolved: " + cond + ".\n\n";
+            body += "What:     " + existing->detail + "\n";
+            body += "Started:  unix time " + std::to_string(existing->since) + "; ended unix time " +
+                    std::to_string(now) + "\n";
+            body += "Where:    gpwatchd at " + practice_ + "\n\nNothing to do.\n";
+            body += "\n--\ngpwatch internal alert (" + cond + ", resolved)\n";
+            id = delivery_.add_internal_alert(cond, Severity::info, subject, body, now);
+        }
+        auto c = *existing;
+        c.active = false;
+        c.cleared_at = now;
+        delivery_.set_condition(c);
+        ledger_.commit();
+        spdlog::info("internal condition {} resolved{}", cond, id ? " (alert " + std::to_string(id) + ")" : "");
+        return true;
+    } catch (...) {
+        ledger_.rollback();
+        throw;
+    }
+}
+
+}  // namespace gpwatch::alerts

@@ -1,0 +1,393 @@
+// The ledger's delivery tables. Statements are prepared per call: alerts are few (dozens a day),
+// so caching them would buy nothing and cost a second set of long-lived statements.
+
+#include "daemon/ledger/delivery_ledger.hpp"
+
+#include <charconv>
+
+namespace gpwatch {
+
+namespace {
+
+// Columns of an alert as sinks need it (alerts a LEFT JOIN writes w).
+constexpr const char* kAlertColumns =
+    "a.id, coalesce(a.write_id, 0), a.reason, a.severity, a.subject, a.body, a.created_at, a.state, "
+    "a.attempts, a.kind, a.rule, a.in_reply_to, a.covers, coalesce(w.feed, ''), "
+    "coalesce(w.upstream_id, ''), coalesce(w.author_ods, ''), coalesce(w.author_name, ''), "
+    "coalesce(w.nhs_number, '')";
+constexpr int kAlertColumnCount = 18;
+
+DeliveryState state_from(const std::string& s) {
+    if (s == "delivered") return DeliveryState::delivered;
+    if (s == "failed") return DeliveryState::failed;
+    if (s == "silenced") return DeliveryState::silenced;
+    return DeliveryState::pending;
+}
+
+std::vector<std::int64_t> parse_ids(const std::string& text) {
+    std::vector<std::int64_t> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find(',', pos);
+        if (end == std::string::npos) end = text.size();
+        std::int64_t v = 0;
+        auto [p, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
+        if (ec == std::errc{} && p == text.data() + end) out.push_back(v);
+        pos = end + 1;
+    }
+    return out;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+    std::string s;
+    for (auto id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+    return s;
+}
+
+Alert read_alert(const sqlite::Statement& s, int c = 0) {
+    Alert a;
+    a.id = s.int64(c + 0);
+    a.write_id = s.int64(c + 1);
+    const auto reason = s.text(c + 2);
+    a.reason = reason_from_string(reason).value_or(Reason::unknown_writer);
+    a.severity = severity_from_string(s.text(c + 3)).value_or(Severity::info);
+    a.subject = s.text(c + 4);
+    a.body = s.text(c + 5);
+    a.created_at = s.int64(c + 6);
+    a.state = state_from(s.text(c + 7));
+    a.attempts = static_cast<int>(s.int64(c + 8));
+    a.kind = s.text(c + 9);
+    a.rule = s.text(c + 10);
+    // Internal alerts carry their condition in `rule` (Reason has no word for them).
+    if (a.kind == "internal" && a.rule.empty()) a.rule = reason;
+    a.in_reply_to_alert = s.text(c + 11);
+    a.covers = parse_ids(s.text(c + 12));
+    a.feed = s.text(c + 13);
+    a.upstream_id = s.text(c + 14);
+    a.author_ods = s.text(c + 15);
+    a.author_name = s.text(c + 16);
+    a.nhs_number = s.text(c + 17);
+    return a;
+}
+
+std::string delivery_select(const std::string& where_and_order) {
+    return std::string("SELECT ") + kAlertColumns +
+           ", d.sink, d.mode, d.state, d.attempts, d.next_attempt_at, coalesce(d.first_failed_at, 0), "
+           "coalesce(d.delivered_at, 0), coalesce(d.last_error, ''), coalesce(d.digest_id, 0) "
+           "FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id "
+           "LEFT JOIN writes w ON w.id = a.write_id " + where_and_order;
+}
+
+DeliveryRow read_delivery(const sqlite::Statement& s) {
+    DeliveryRow r;
+    r.alert = read_alert(s);
+    const int c = kAlertColumnCount;
+    r.sink = s.text(c);
+    r.mode = s.text(c + 1);
+    r.state = s.text(c + 2);
+    r.attempts = static_cast<int>(s.int64(c + 3));
+    r.next_attempt_at = s.int64(c + 4);
+    r.first_failed_at = s.int64(c + 5);
+    r.delivered_at = s.int64(c + 6);
+    r.last_error = s.text(c + 7);
+    r.digest_id = s.int64(c + 8);
+    return r;
+}
+
+std::vector<DeliveryRow> read_deliveries(sqlite::Statement& s) {
+    std::vector<DeliveryRow> out;
+    while (s.step()) out.push_back(read_delivery(s));
+    return out;
+}
+
+}  // namespace
+
+DeliveryLedger::DeliveryLedger(Ledger& ledger) : db_(ledger.connection()) {}
+
+std::vector<Alert> DeliveryLedger::unrouted_alerts(int limit) {
+    auto s = db_.prepare(std::string("SELECT ") + kAlertColumns +
+                         " FROM alerts a LEFT JOIN writes w ON w.id = a.write_id "
+                         "WHERE a.routed_at IS NULL ORDER BY a.id LIMIT ?1");
+    s.bind(1, std::int64_t{limit});
+    std::vector<Alert> out;
+    while (s.step()) out.push_back(read_alert(s));
+    return out;
+}
+
+void DeliveryLedger::add_delivery(std::int64_t alert_id, const std::string& sink, const std::string& mode,
+                                  std::int64_t next_attempt_at) {
+    auto s = db_.prepare(
+        "INSERT INTO alert_deliveries (alert_id, sink, mode, state, next_attempt_at) "
+        "VALUES (?1, ?2, ?3, 'pending', ?4) ON CONFLICT (alert_id, sink) DO NOTHING");
+    s.bind(1, alert_id).bind(2, sink).bind(3, mode).bind(4, next_attempt_at);
+    s.run();
+}
+
+void DeliveryLedger::mark_routed(std::int64_t alert_id, std::int64_t now) {
+    auto s = db_.prepare("UPDATE alerts SET routed_at = ?2 WHERE id = ?1");
+    s.bind(1, alert_id).bind(2, now);
+    s.run();
+    refresh_alert(alert_id);
+}
+
+void DeliveryLedger::mark_silenced(std::int64_t alert_id, std::int64_t silence_id, std::int64_t now) {
+    auto s = db_.prepare("UPDATE alerts SET routed_at = ?2, state = 'silenced', silence_id = ?3 WHERE id = ?1");
+    s.bind(1, alert_id).bind(2, now).bind(3, silence_id);
+    s.run();
+    auto m = db_.prepare("UPDATE silences SET matched = matched + 1 WHERE id = ?1");
+    m.bind(1, silence_id);
+    m.run();
+}
+
+std::vector<DeliveryRow> DeliveryLedger::due_deliveries(std::int64_t now, int limit) {
+    auto s = db_.prepare(delivery_select(
+        "WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, a.id LIMIT ?2"));
+    s.bind(1, now).bind(2, std::int64_t{limit});
+    return read_deliveries(s);
+}
+
+std::vector<DeliveryRow> DeliveryLedger::pending_digest_deliveries(const std::string& sink) {
+    auto s = db_.prepare(delivery_select(
+        "WHERE d.state = 'pending' AND d.mode = 'digest' AND d.sink = ?1 ORDER BY a.id"));
+    s.bind(1, sink);
+    return read_deliveries(s);
+}
+
+std::vector<DeliveryRow> DeliveryLedger::failing_deliveries(const std::string& sink) {
+    auto s = db_.prepare(delivery_select(
+        "WHERE d.state = 'pending' AND d.sink = ?1 AND d.first_failed_at IS NOT NULL AND a.kind != 'digest' "
+        "ORDER BY a.id"));
+    s.bind(1, sink);
+    return read_deliveries(s);
+}
+
+std::int64_t DeliveryLedger::next_delivery_attempt() {
+    auto s = db_.prepare("SELECT min(next_attempt_at) FROM alert_deliveries WHERE state = 'pending'");
+    if (s.step() && !s.is_null(0)) return s.int64(0);
+    return 0;
+}
+
+void DeliveryLedger::delivery_succeeded(std::int64_t alert_id, const std::string& sink, std::int64_t now) {
+    auto s = db_.prepare(
+        "UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?3 "
+        "WHERE alert_id = ?1 AND sink = ?2");
+    s.bind(1, alert_id).bind(2, sink).bind(3, now);
+    s.run();
+    refresh_alert(alert_id);
+    // A digest carries the alerts it covers: they are delivered to this sink with it.
+    std::vector<std::int64_t> covered;
+    auto c = db_.prepare("SELECT alert_id FROM alert_deliveries WHERE digest_id = ?1 AND sink = ?2");
+    c.bind(1, alert_id).bind(2, sink);
+    while (c.step()) covered.push_back(c.int64(0));
+    auto u = db_.prepare(
+        "UPDATE alert_deliveries SET state = 'delivered', delivered_at = ?3 "
+        "WHERE digest_id = ?1 AND sink = ?2");
+    u.bind(1, alert_id).bind(2, sink).bind(3, now);
+    u.run();
+    for (auto id : covered) refresh_alert(id);
+}
+
+void DeliveryLedger::delivery_retry(std::int64_t alert_id, const std::string& sink, std::int64_t next_attempt_at,
+                                    const std::string& error, std::int64_t now) {
+    auto s = db_.prepare(
+        "UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4, "
+        "first_failed_at = coalesce(first_failed_at, ?5) WHERE alert_id = ?1 AND sink = ?2");
+    s.bind(1, alert_id).bind(2, sink).bind(3, next_attempt_at).bind(4, error).bind(5, now);
+    s.run();
+    refresh_alert(alert_id);
+}
+
+void DeliveryLedger::delivery_failed(std::int64_t alert_id, const std::string& sink, const std::string& error) {
+    auto s = db_.prepare(
+        "UPDATE alert_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?3 "
+        "WHERE alert_id = ?1 AND sink = ?2");
+    s.bind(1, alert_id).bind(2, sink).bind(3, error);
+    s.run();
+    refresh_alert(alert_id);
+    std::vector<std::int64_t> covered;
+    auto c = db_.prepare("SELECT alert_id FROM alert_deliveries WHERE digest_id = ?1 AND sink = ?2");
+    c.bind(1, alert_id).bind(2, sink);
+    while (c.step()) covered.push_back(c.int64(0));
+    auto u = db_.prepare(
+        "UPDATE alert_deliveries SET state = 'failed', last_error = ?3 WHERE digest_id = ?1 AND sink = ?2");
+    u.bind(1, alert_id).bind(2, sink).bind(3, "in digest " + std::to_string(alert_id) + ": " + error);
+    u.run();
+    for (auto id : covered) refresh_alert(id);
+}
+
+std::int64_t DeliveryLedger::add_digest(const Alert& d, const std::string& sink, std::int64_t now) {
+    auto s = db_.prepare(
+        "INSERT INTO alerts (write_id, reason, severity, subject, body, created_at, state, next_attempt_at, "
+        "kind, covers, routed_at) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, 'pending', ?5, 'digest', ?6, ?5)");
+    s.bind(1, to_string(d.reason)).bind(2, to_string(d.severity)).bind(3, d.subject).bind(4, d.body)
+        .bind(5, now).bind(6, join_ids(d.covers));
+    s.run();
+    const auto id = db_.last_insert_rowid();
+    add_delivery(id, sink, "immediate", now);
+    for (auto covered : d.covers) {
+        auto u = db_.prepare(
+            "UPDATE alert_deliveries SET state = 'digested', digest_id = ?3 "
+            "WHERE alert_id = ?1 AND sink = ?2 AND state = 'pending'");
+        u.bind(1, covered).bind(2, sink).bind(3, id);
+        u.run();
+    }
+    return id;
+}
+
+std::int64_t DeliveryLedger::add_internal_alert(const std::string& condition, Severity severity,
+                                                const std::string& subject, const std::string& body,
+                                                std::int64_t now) {
+    auto s = db_.prepare(
+        "INSERT INTO alerts (write_id, reason, severity, subject, body, created_at, state, next_attempt_at, "
+        "kind, rule) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, 'pending', ?5, 'internal', ?1)");
+    s.bind(1, condition).bind(2, to_string(severity)).bind(3, subject).bind(4, body).bind(5, now);
+    s.run();
+    return db_.last_insert_rowid();
+}
+
+std::optional<InternalCondition> DeliveryLedger::condition(const std::string& name) {
+    auto s = db_.prepare(
+        "SELECT condition, active, since, detail, coalesce(alert_id, 0), coalesce(cleared_at, 0) "
+        "FROM internal_conditions WHERE condition = ?1");
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    return InternalCondition{s.text(0), s.int64(1) != 0, s.int64(2), s.text(3), s.int64(4), s.int64(5)};
+}
+
+void DeliveryLedger::set_condition(const InternalCondition& c) {
+    auto s = db_.prepare(
+        "INSERT INTO internal_conditions (condition, active, since, detail, alert_id, cleared_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (condition) DO UPDATE SET active = ?2, since = ?3, "
+        "detail = ?4, alert_id = ?5, cleared_at = ?6");
+    s.bind(1, c.condition).bind(2, std::int64_t{c.active}).bind(3, c.since).bind(4, c.detail);
+    if (c.alert_id) s.bind(5, c.alert_id); else s.bind_null(5);
+    if (c.cleared_at) s.bind(6, c.cleared_at); else s.bind_null(6);
+    s.run();
+}
+
+std::int64_t DeliveryLedger::add_silence(const SilenceRow& r) {
+    auto s = db_.prepare(
+        "INSERT INTO silences (org, reason, until_at, comment, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, r.org).bind(2, r.reason).bind(3, r.until_at).bind(4, r.comment).bind(5, r.created_at);
+    s.run();
+    return db_.last_insert_rowid();
+}
+
+std::vector<SilenceRow> DeliveryLedger::list_silences() {
+    auto s = db_.prepare(
+        "SELECT id, org, reason, until_at, comment, created_at, coalesce(expired_at, 0), matched "
+        "FROM silences ORDER BY id");
+    std::vector<SilenceRow> out;
+    while (s.step())
+        out.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4), s.int64(5), s.int64(6), s.int64(7)});
+    return out;
+}
+
+std::vector<SilenceRow> DeliveryLedger::active_silences(std::int64_t now) {
+    std::vector<SilenceRow> out;
+    for (auto& s : list_silences())
+        if (s.active(now)) out.push_back(std::move(s));
+    return out;
+}
+
+bool DeliveryLedger::expire_silence(std::int64_t id, std::int64_t now) {
+    auto s = db_.prepare(
+        "UPDATE silences SET expired_at = ?2 WHERE id = ?1 AND expired_at IS NULL AND until_at > ?2");
+    s.bind(1, id).bind(2, now);
+    s.run();
+    return db_.changes() > 0;
+}
+
+std::vector<AlertRecord> DeliveryLedger::list_all_alerts() {
+    auto s = db_.prepare(std::string("SELECT ") + kAlertColumns +
+                         ", a.next_attempt_at, coalesce(a.delivered_at, 0), coalesce(a.last_error, '') "
+                         "FROM alerts a LEFT JOIN writes w ON w.id = a.write_id ORDER BY a.id");
+    std::vector<AlertRecord> out;
+    while (s.step()) {
+        AlertRecord r;
+        r.alert = read_alert(s);
+        r.feed = r.alert.feed;
+        r.upstream_id = r.alert.upstream_id;
+        r.next_attempt_at = s.int64(kAlertColumnCount);
+        r.delivered_at = s.int64(kAlertColumnCount + 1);
+        r.last_error = s.text(kAlertColumnCount + 2);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<DeliveryRow> DeliveryLedger::list_deliveries() {
+    auto s = db_.prepare(delivery_select("ORDER BY a.id, d.sink"));
+    return read_deliveries(s);
+}
+
+std::optional<Alert> DeliveryLedger::get_alert(std::int64_t id) {
+    auto s = db_.prepare(std::string("SELECT ") + kAlertColumns +
+                         " FROM alerts a LEFT JOIN writes w ON w.id = a.write_id WHERE a.id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_alert(s);
+}
+
+std::int64_t DeliveryLedger::alert_id_for(std::int64_t write_id, Reason reason) {
+    auto s = db_.prepare("SELECT id FROM alerts WHERE write_id = ?1 AND reason = ?2");
+    s.bind(1, write_id).bind(2, to_string(reason));
+    return s.step() ? s.int64(0) : 0;
+}
+
+void DeliveryLedger::set_in_reply_to(std::int64_t alert_id, const std::string& message_id) {
+    auto s = db_.prepare("UPDATE alerts SET in_reply_to = ?2 WHERE id = ?1");
+    s.bind(1, alert_id).bind(2, message_id);
+    s.run();
+}
+
+DeliveryStatus DeliveryLedger::status(std::int64_t now) {
+    DeliveryStatus st;
+    auto a = db_.prepare("SELECT coalesce(sum(state = 'silenced'), 0) FROM alerts");
+    if (a.step()) st.alerts_silenced = a.int64(0);
+    auto i = db_.prepare("SELECT count(*) FROM internal_conditions WHERE active = 1");
+    if (i.step()) st.internal_active = i.int64(0);
+    auto p = db_.prepare(
+        "SELECT count(*), coalesce(min(a.created_at), 0), coalesce(min(d.first_failed_at), 0), "
+        "coalesce(sum(d.next_attempt_at <= ?1 OR d.first_failed_at IS NOT NULL), 0) "
+        "FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.state = 'pending'");
+    p.bind(1, now);
+    if (p.step()) {
+        st.deliveries_pending = p.int64(0);
+        st.oldest_pending_created_at = p.int64(1);
+        st.oldest_failing_since = p.int64(2);
+        st.deliveries_waiting = p.int64(3);
+    }
+    auto k = db_.prepare(
+        "SELECT sink, sum(state = 'pending'), sum(state = 'delivered'), sum(state = 'failed'), "
+        "sum(state = 'digested') FROM alert_deliveries GROUP BY sink ORDER BY sink");
+    while (k.step()) st.sinks.push_back({k.text(0), k.int64(1), k.int64(2), k.int64(3), k.int64(4)});
+    auto sil = db_.prepare(
+        "SELECT count(*) FROM silences WHERE expired_at IS NULL AND until_at > ?1");
+    sil.bind(1, now);
+    if (sil.step()) st.silences_active = sil.int64(0);
+    return st;
+}
+
+void DeliveryLedger::refresh_alert(std::int64_t alert_id) {
+    auto s = db_.prepare(R"sql(
+        UPDATE alerts SET
+          attempts = coalesce((SELECT sum(attempts) FROM alert_deliveries WHERE alert_id = ?1), 0),
+          state = CASE
+            WHEN state = 'silenced' THEN 'silenced'
+            WHEN EXISTS (SELECT 1 FROM alert_deliveries WHERE alert_id = ?1 AND state IN ('pending', 'digested'))
+              THEN 'pending'
+            WHEN EXISTS (SELECT 1 FROM alert_deliveries WHERE alert_id = ?1 AND state = 'failed') THEN 'failed'
+            WHEN EXISTS (SELECT 1 FROM alert_deliveries WHERE alert_id = ?1) THEN 'delivered'
+            ELSE state END,
+          delivered_at = (SELECT max(delivered_at) FROM alert_deliveries WHERE alert_id = ?1),
+          next_attempt_at = coalesce((SELECT min(next_attempt_at) FROM alert_deliveries
+                                      WHERE alert_id = ?1 AND state = 'pending'), next_attempt_at),
+          last_error = coalesce((SELECT last_error FROM alert_deliveries WHERE alert_id = ?1
+                                 AND last_error IS NOT NULL ORDER BY state = 'failed' DESC LIMIT 1), last_error)
+        WHERE id = ?1)sql");
+    s.bind(1, alert_id);
+    s.run();
+}
+
+}  // namespace gpwatch

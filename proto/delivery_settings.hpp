@@ -1,0 +1,75 @@
+#pragma once
+// Where alerts go and when: the `delivery:` section of the settings (docs/configuration.md).
+// daemon/settings/delivery_section parses it; daemon/alerts routes, holds and gathers alerts by it.
+// Without a `delivery:` section every alert goes at once to the duty inbox Maildir (duty_inbox:),
+// as before.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gpwatch {
+
+// One destination. Only the options of its type are used; the loader refuses the others.
+struct SinkSettings {
+    std::string name;  // what routes call it, e.g. duty_inbox, duty_smtp, pager
+    std::string type;  // maildir | smtp | webhook | task
+
+    // maildir (defaults to duty_inbox:'s directory and addresses)
+    std::string maildir;
+    // maildir and smtp
+    std::string from;
+    std::vector<std::string> to;
+    // smtp
+    std::string url;                 // smtp://host:587 (STARTTLS) or smtps://host:465; also webhook/task url
+    std::string auth = "plain";      // none | plain | login | xoauth2
+    std::string username;
+    std::string password_file;       // a file holding it (or "credential:NAME")
+    std::string oauth2_token_file;
+    // smtp, webhook, task
+    std::string ca_file;
+    // webhook
+    std::string secret_file;
+    // task
+    std::string token_file;
+    std::string list = "duty-doctor";
+};
+
+// A route: alerts that match every condition written go to `sinks`. Every matching route
+// contributes; an alert no route matches goes to DeliverySettings::default_sinks.
+struct RouteSettings {
+    std::vector<std::string> kinds;       // write | internal | digest; empty: any
+    std::vector<std::string> severities;  // info | review | high | urgent; empty: any
+    std::vector<std::string> reasons;     // unauthorised_write ... or an internal condition; empty: any
+    std::vector<std::string> rules;       // content rule names; empty: any
+    int escalation = -1;                  // 1: only escalations, 0: only non-escalations, -1: either
+    std::vector<std::string> sinks;
+    bool digest = false;                  // gather into a digest per digest_window, not one by one
+};
+
+struct InternalAlertSettings {
+    bool enabled = true;
+    std::chrono::seconds feed_disconnected_after{std::chrono::minutes(10)};
+    std::uint64_t disk_free_min_bytes = 512ull * 1024 * 1024;
+    std::int64_t outbox_backlog_max = 100;                    // pending deliveries
+    std::chrono::seconds outbox_oldest_max{std::chrono::hours(1)};  // oldest pending delivery
+    std::chrono::seconds check_every{std::chrono::seconds(30)};
+    bool notify_on_clear = true;          // a second, "resolved" alert when a condition ends
+};
+
+struct DeliverySettings {
+    bool configured = false;              // a delivery: section was written
+    std::vector<SinkSettings> sinks;      // filled from duty_inbox: when not configured
+    std::vector<RouteSettings> routes;
+    std::vector<std::string> default_sinks;  // for alerts no route matches; default: the first sink
+    std::chrono::seconds digest_window{std::chrono::minutes(5)};
+    bool quiet_hours = false;             // hold non-urgent alerts outside working time
+    // A sink that refused alerts for longer than this, and has at least backlog_digest_min of
+    // them waiting, receives one digest of them instead of a flood.
+    std::chrono::seconds backlog_digest_after{std::chrono::hours(1)};
+    std::int64_t backlog_digest_min = 3;
+    InternalAlertSettings internal;
+};
+
+}  // namespace gpwatch
