@@ -60,13 +60,20 @@ const char* to_string(Reason r) {
         case Reason::unknown_writer: return "unknown_writer";
         case Reason::unreviewed_overdue: return "unreviewed_overdue";
         case Reason::unparseable_message: return "unparseable_message";
+        case Reason::content_rule: return "content_rule";
+        case Reason::patient_visible_before_review: return "patient_visible_before_review";
+        case Reason::processor_drift: return "processor_drift";
+        case Reason::unreviewed_escalated: return "unreviewed_escalated";
+        case Reason::not_update_record: return "not_update_record";
     }
     return "?";
 }
 
 std::optional<Reason> reason_from_string(const std::string& s) {
     for (auto v : {Reason::review_tracked, Reason::unauthorised_write, Reason::unknown_writer,
-                   Reason::unreviewed_overdue, Reason::unparseable_message})
+                   Reason::unreviewed_overdue, Reason::unparseable_message, Reason::content_rule,
+                   Reason::patient_visible_before_review, Reason::processor_drift,
+                   Reason::unreviewed_escalated, Reason::not_update_record})
         if (s == to_string(v)) return v;
     return std::nullopt;
 }
@@ -76,6 +83,7 @@ const char* to_string(DeliveryState s) {
         case DeliveryState::pending: return "pending";
         case DeliveryState::delivered: return "delivered";
         case DeliveryState::failed: return "failed";
+        case DeliveryState::silenced: return "silenced";
     }
     return "?";
 }

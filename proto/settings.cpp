@@ -21,4 +21,16 @@ const ProhibitedOrganisation* Settings::find_prohibited(const std::string& ods) 
     return nullptr;
 }
 
+const OrganisationTypeDefault* Settings::find_type(const std::string& type) const {
+    for (const auto& t : organisation_types)
+        if (t.type == type) return &t;
+    return nullptr;
+}
+
+const CodeSet* Settings::find_codeset(const std::string& name) const {
+    for (const auto& c : codesets)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
 }  // namespace gpwatch

@@ -11,6 +11,10 @@
 
 #include <date/date.h>
 
+#include "proto/delivery_settings.hpp"
+#include "proto/mesh_settings.hpp"
+#include "proto/verdict.hpp"
+
 namespace gpwatch {
 
 // Working hours of one weekday, as minutes since local midnight; [start, end).
@@ -27,23 +31,94 @@ struct WorkingHours {
 // Default: Monday to Friday 08:00-18:30, weekends closed.
 WorkingHours default_working_hours();
 
+// A closure on one date beyond the bank holidays: a whole day, or part of it (a training
+// afternoon). Local wall-clock times; [start, end).
+struct Closure {
+    date::sys_days day;                       // the local calendar date
+    std::chrono::minutes start{0};
+    std::chrono::minutes end{24 * 60};
+    std::string why;                          // e.g. "protected learning time"
+};
+
 struct Calendar {
     std::string time_zone = "Europe/London";
     WorkingHours hours = default_working_hours();
     std::string bank_holidays_file;          // as written in the settings (resolved path)
     std::vector<date::sys_days> closed_days; // bank holidays (from the file), sorted, unique
+    std::vector<Closure> closures;           // calendar.closures: extra closed days and afternoons
 };
+
+// What the practice decided about a writer: it may write (reviewed by its deadline), it may
+// write but every write needs a GP's eyes (review_only), or it must not write at all.
+enum class OrgStatus { allowed, review_only, prohibited };
 
 struct AllowedOrganisation {
     std::string ods;
     std::string name;
     std::chrono::seconds review_within{0};  // working time
+    OrgStatus status = OrgStatus::allowed;  // allowed or review_only (organisations.review_only)
 };
 
 struct ProhibitedOrganisation {
     std::string ods;
     std::string name;
     std::string why;  // shown in the alert, e.g. "write access withdrawn 2026-03-01"
+    std::chrono::seconds review_within{0};  // its writes are still tracked; 0: the default
+};
+
+// Defaults for a kind of organisation (organisation_types.<type>), used for writers whose ODS
+// code is not listed under organisations:.
+struct OrganisationTypeDefault {
+    std::string type;  // e.g. community-pharmacy, mental-health-trust, 111, pcn-hub
+    OrgStatus status = OrgStatus::allowed;
+    std::chrono::seconds review_within{0};
+};
+
+// A per-feed switch (feeds.shared_record, feeds.update_record). A write arriving on a feed that
+// is off means the processor did not honour the controller's switch.
+struct FeedSwitch {
+    bool enabled = true;
+    std::chrono::seconds review_within{0};  // 0: by organisation / default
+};
+
+// A named set of codes (config/codesets/<name>.txt), one code a line.
+struct CodeSet {
+    std::string name;
+    std::string file;
+    std::vector<std::string> codes;  // sorted, unique
+};
+
+// A content rule. Every condition written must hold (an empty list is "any"); within one list,
+// any entry may match. It sets a severity, may shorten the deadline, and is named in alerts.
+struct ContentRule {
+    std::string name;
+    std::vector<std::string> codesets;           // any code of the write in any of these sets
+    std::vector<std::string> feeds;              // clinical | update_record
+    std::vector<std::string> organisations;      // ODS codes
+    std::vector<std::string> organisation_types;
+    std::vector<std::string> resource_types;     // FHIR resource types, e.g. Flag
+    std::vector<std::string> routes;             // shared-record, update-record, ...
+    Severity severity = Severity::review;
+    std::chrono::seconds review_within{0};       // 0: does not change the deadline
+    std::string file;                            // where it was written (for messages)
+    int line = 0;
+};
+
+// What the clinical system's own configuration must be (processor:). A sharing.changed event
+// that departs from it is processor drift.
+struct ProcessorExpectation {
+    bool update_record = true;                     // default: feeds.update_record.enabled
+    std::vector<std::string> share_in_allowed;     // default: organisations allowed + review_only
+    std::vector<std::string> share_in_prohibited;  // default: organisations.prohibited
+    std::vector<std::string> active_agreements;    // agreements that must be active; others inactive
+};
+
+// Escalation: a write still unreviewed `after` its deadline (working time) raises an
+// unreviewed_escalated alert once, at `severity`.
+struct EscalationSettings {
+    bool enabled = false;
+    std::chrono::seconds after{std::chrono::hours(4)};
+    Severity severity = Severity::urgent;
 };
 
 struct ClinicalFeedSettings {
@@ -79,13 +154,25 @@ struct Settings {
     std::vector<AllowedOrganisation> allowed;
     std::vector<ProhibitedOrganisation> prohibited;
     std::chrono::seconds default_review_within{std::chrono::hours(21)};  // 2 working days
+    std::vector<OrganisationTypeDefault> organisation_types;
+    FeedSwitch shared_record;  // feeds.shared_record
+    FeedSwitch update_record;  // feeds.update_record
+    std::string codesets_dir;  // resolved path of the code set files
+    std::vector<CodeSet> codesets;
+    std::vector<ContentRule> rules;
+    ProcessorExpectation processor;
+    EscalationSettings escalation;
 
     Calendar calendar;
     DutyInboxSettings duty_inbox;
     LedgerSettings ledger;
+    DeliverySettings delivery;  // delivery: routing, sinks, digests, internal alerts
+    MeshSettings mesh;          // mesh: the MESH mailbox (proto/mesh_settings.hpp)
 
     const AllowedOrganisation* find_allowed(const std::string& ods) const;
     const ProhibitedOrganisation* find_prohibited(const std::string& ods) const;
+    const OrganisationTypeDefault* find_type(const std::string& type) const;
+    const CodeSet* find_codeset(const std::string& name) const;
 };
 
 }  // namespace gpwatch

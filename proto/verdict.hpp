@@ -16,16 +16,25 @@ enum class Reason {
     unknown_writer,       // written by an organisation the settings do not list
     unreviewed_overdue,   // not reviewed by its deadline (raised by the review clock)
     unparseable_message,  // arrived but could not be read: quarantined with its bytes
+    content_rule,         // a content rule of the settings matched (Verdict::rule names it)
+    patient_visible_before_review,  // patient sees it online (not NOPAT) before a GP reviewed it
+    processor_drift,      // the clinical system's configuration departs from the controller's settings
+    unreviewed_escalated, // still not reviewed escalation.after past its deadline: raised once more
+    not_update_record,    // a MESH message that is not an Update Record: recorded, never guessed at
 };
 
 struct Verdict {
     Reason reason = Reason::review_tracked;
     Severity severity = Severity::info;
     std::string detail;  // one plain sentence, no patient identifier
+    std::string rule = {};  // content_rule: the rule's name; unreviewed_escalated: "escalation"
 };
 
 // Reasons that produce an alert to the duty inbox; review_tracked alone does not.
-inline bool reason_alerts(Reason r) { return r != Reason::review_tracked; }
+inline bool reason_alerts(Reason r) { return r != Reason::review_tracked && r != Reason::not_update_record; }
+
+// True for the second, louder overdue alert (escalation.after past the deadline).
+inline bool is_escalation(Reason r) { return r == Reason::unreviewed_escalated; }
 
 const char* to_string(Severity s);
 const char* to_string(Reason r);

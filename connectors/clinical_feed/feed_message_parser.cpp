@@ -122,6 +122,51 @@ Malformed parse_review(const json::object& o, RecordEvent& ev) {
     return {};
 }
 
+// sharing.changed: the processor's configuration as the clinical system now reports it.
+Malformed parse_sharing(const json::object& o, RecordEvent& ev) {
+    ev.setting = std::string(str_at(o, "setting"));
+    ev.setting_value = std::string(str_at(o, "value"));
+    if (ev.setting.empty()) return {"sharing.changed without a \"setting\"", ev.seq};
+    if (ev.setting_value.empty()) return {"sharing.changed without a \"value\"", ev.seq};
+    ev.setting_ods = std::string(str_at(o, "ods"));
+    ev.setting_agreement = std::string(str_at(o, "agreement"));
+    if (ev.setting == "share-in" && ev.setting_ods.empty())
+        return {"sharing.changed share-in without the organisation's \"ods\"", ev.seq};
+    if (ev.setting == "agreement" && ev.setting_agreement.empty())
+        return {"sharing.changed agreement without the \"agreement\" name", ev.seq};
+    if (const auto* by = obj_at(o, "changed_by")) {
+        ev.changed_by_kind = std::string(str_at(*by, "kind"));
+        ev.changed_by_name = std::string(str_at(*by, "name"));
+        ev.changed_by_user_id = std::string(str_at(*by, "user_id"));
+    }
+    return {};
+}
+
+void collect_flags(const json::object& o, const char* key, std::vector<Coding>& out) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->value().is_array()) return;
+    for (const auto& c : it->value().get_array()) {
+        if (!c.is_object()) continue;
+        const auto& co = c.get_object();
+        auto code = str_at(co, "code");
+        if (code.empty()) continue;
+        out.push_back(Coding{std::string(str_at(co, "system")), std::string(code), std::string(str_at(co, "display")),
+                             "Flag"});
+    }
+}
+
+// patient.flags: codes added to and removed from one patient's record flags.
+Malformed parse_patient_flags(const json::object& o, RecordEvent& ev) {
+    const auto* patient = obj_at(o, "patient");
+    if (!patient) return {"patient.flags without \"patient\"", ev.seq};
+    ev.nhs_number = std::string(str_at(*patient, "nhs_number"));
+    if (ev.nhs_number.empty()) return {"patient.flags without patient.nhs_number", ev.seq};
+    ev.nhs_number_valid = nhs_number_is_valid(ev.nhs_number);
+    collect_flags(o, "added", ev.flags_added);
+    collect_flags(o, "removed", ev.flags_removed);
+    return {};
+}
+
 FeedMessage parse_event(const json::object& o) {
     RecordEvent ev;
     ev.feed = Feed::clinical;
@@ -140,6 +185,10 @@ FeedMessage parse_event(const json::object& o) {
         problem = parse_entry(*entry, ev);
     } else if (is_review_event(ev.kind)) {
         problem = parse_review(o, ev);
+    } else if (ev.kind == EventKind::sharing_changed) {
+        problem = parse_sharing(o, ev);
+    } else if (ev.kind == EventKind::patient_flags) {
+        problem = parse_patient_flags(o, ev);
     }
     if (!problem.why.empty()) return problem;
     return ev;

@@ -4,6 +4,7 @@
 
 #include "daemon/alerts/alert_composer.hpp"
 #include "daemon/policy/policy.hpp"
+#include "daemon/policy/processor_drift.hpp"
 
 namespace gpwatch {
 
@@ -15,8 +16,34 @@ std::int64_t review_deadline(const WorkingCalendar& calendar, std::int64_t from,
     return t.time_since_epoch().count();
 }
 
+MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now) {
+    MeshMessageRow row;
+    row.mesh_id = ev.mesh_message_id;
+    row.message_type = ev.mesh_report ? "REPORT" : "DATA";
+    row.workflow_id = ev.mesh_workflow_id;
+    row.sender_mailbox = ev.sender_mailbox;
+    row.received_at = now;
+    if (ev.mesh_report) {
+        row.outcome = "report";
+        row.linked_message_id = ev.mesh_linked_message_id;
+        row.detail = ev.mesh_status_code + " " + ev.mesh_status_description;
+    } else if (ev.kind == EventKind::unparseable) {
+        row.outcome = "unparseable";
+        row.upstream_id = ev.entry_id;
+        row.detail = ev.parse_error;
+    } else if (ev.kind == EventKind::not_update_record) {
+        row.outcome = "not-update-record";
+        row.upstream_id = ev.entry_id;
+        row.detail = ev.parse_error;
+    } else {
+        row.outcome = "update-record";
+        row.upstream_id = ev.entry_id;
+    }
+    return row;
+}
+
 RecordIngest::RecordIngest(Ledger& ledger, const Pseudonymiser& pseudonymiser)
-    : ledger_(ledger), pseudonymiser_(pseudonymiser) {}
+    : ledger_(ledger), controller_(ledger), pseudonymiser_(pseudonymiser) {}
 
 IngestResult RecordIngest::apply(const ActiveSettings& active, const std::vector<RecordEvent>& batch,
                                  std::int64_t now) {
@@ -44,16 +71,34 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             return;
         }
     }
+    // MESH delivers at least once: a message downloaded again (its acknowledgement was lost, or
+    // gpwatchd stopped between commit and acknowledge) is already here. Skip it, whatever it is.
+    if (ev.feed == Feed::update_record && !ev.mesh_message_id.empty()) {
+        if (!ledger_.record_mesh_message(mesh_message_row(ev, now))) {
+            ++result.replays_skipped;
+            return;
+        }
+        // A REPORT is not a write: it is recorded above, and alerted by the daemon once committed.
+        if (ev.mesh_report) return;
+    }
+    // ---- end of the MESH section --------------------------------------------------------------
+
     const auto& settings = active.settings;
-    auto decision = policy::evaluate(settings, ev);
+    policy::Facts facts;
+    // The patient's flags matter only to an outside write on a named patient: look them up then.
+    if (is_entry_event(ev.kind) && !ev.nhs_number.empty() && policy::is_third_party(settings, ev))
+        facts.patient = patient_flags_of(ev.nhs_number);
+    const auto decision = active.engine.evaluate(ev, facts);
     using Action = policy::Decision::Action;
     switch (decision.action) {
         case Action::ignore:
             return;
         case Action::close_review: {
             auto reviewer = ev.reviewer.name.empty() ? ev.reviewer.user_id : ev.reviewer.name;
-            auto id = ledger_.close_review(ev.feed, ev.item_kind, ev.item_id, decision.review_state,
-                                           reviewer, ev.time.time_since_epoch().count());
+            // close_feed: a workflow event on the clinical feed names an Update Record by its message id.
+            auto id =
+                ledger_.close_review(decision.close_feed, ev.item_kind, ev.item_id, decision.review_state,
+                                     reviewer, ev.time.time_since_epoch().count());
             if (id) {
                 result.closed.push_back(id);
                 spdlog::info("write {} {} by {}", id, decision.review_state,
@@ -71,30 +116,145 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             spdlog::error("write {}: unparseable message quarantined ({})", up.write_id, ev.parse_error);
             return;
         }
+        case Action::patient_flags:
+            apply_flag_changes(ev, decision.flag_changes, result);
+            return;
+        case Action::processor_change:
+            processor_change(active, ev, decision, now, result);
+            return;
+        case Action::record_only:
+            // The mesh_messages row (above) is its record; it is nobody's write and alerts no one.
+            spdlog::info(
+                "MESH message {} (workflow {}) is not an Update Record: {}; recorded, not read further",
+                ev.mesh_message_id, ev.mesh_workflow_id, ev.parse_error);
+            return;
         case Action::track_write:
-            break;
+            track_write(active, ev, decision, now, result);
+            return;
     }
+}
 
+void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& ev,
+                               const policy::Decision& decision, std::int64_t now, IngestResult& result) {
     const auto within = decision.review_within.count();
     const auto deadline = review_deadline(active.calendar, ev.time.time_since_epoch().count(), within);
     auto up = ledger_.upsert_write(ev, within, deadline, now);
     ++result.writes_recorded;
-    if (up.created || up.reopened) result.deadlines.emplace_back(up.write_id, deadline);
+    bool open = up.created || up.reopened;
+    if (ev.feed == Feed::update_record && up.created) link_update_record(ev, up.write_id, open, result);
+    if (open) result.deadlines.emplace_back(up.write_id, deadline);
 
     for (const auto& v : decision.verdicts) {
         bool fresh = ledger_.add_verdict(up.write_id, v, now);
         if (fresh && reason_alerts(v.reason)) result.alerts_created += alert_on(active, up.write_id, v, now);
     }
+    // Flag codes in the write count from now on: the verdicts above saw the flags before it.
+    apply_flag_changes(ev, decision.flag_changes, result);
+
     // The pseudonym is an HMAC per write: compute it (and the reasons) only when the line is logged.
     if (spdlog::should_log(spdlog::level::info)) {
         std::string reasons;
         for (const auto& v : decision.verdicts) {
             if (!reasons.empty()) reasons += ",";
             reasons += to_string(v.reason);
+            if (!v.rule.empty()) reasons += "(" + v.rule + ")";
         }
         spdlog::info("write {} ({}) by {} into the record of patient {}: {}", up.write_id, to_string(ev.kind),
                      ev.author.ods, pseudonymiser_.pseudonym(ev.nhs_number), reasons);
     }
+}
+
+void RecordIngest::link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open,
+                                      IngestResult& result) {
+    controller_.link_update_record(write_id, ev.document_id, ev.replaces);
+    const auto at = ev.time.time_since_epoch().count();
+    // This message replaces an earlier one (by its message id or its document id): the earlier one
+    // needs no review of its own any more.
+    if (!ev.replaces.empty()) {
+        if (auto old = controller_.find_update_record(ev.replaces, write_id)) {
+            if (controller_.mark_replaced(old, write_id, at, "replaced by Update Record " + ev.entry_id)) {
+                result.closed.push_back(old);
+                spdlog::info("write {} replaced by write {} (Update Record {})", old, write_id, ev.entry_id);
+            }
+        }
+    }
+    // Its replacement arrived first (MESH does not promise order): this one is closed on arrival.
+    if (auto newer = controller_.find_replacement_of(ev.entry_id, ev.document_id, write_id)) {
+        if (controller_.mark_replaced(write_id, newer, at, "replaced by a later Update Record")) {
+            open = false;
+            spdlog::info("write {} arrived after write {}, which replaces it", write_id, newer);
+        }
+    }
+}
+
+void RecordIngest::processor_change(const ActiveSettings& active, const RecordEvent& ev,
+                                    const policy::Decision& decision, std::int64_t now,
+                                    IngestResult& result) {
+    if (!decision.processor) return;
+    const auto& check = *decision.processor;
+    const auto at = ev.time.time_since_epoch().count();
+    const auto prev = controller_.processor_state(check.key);
+    ProcessorStateRow row;
+    row.key = check.key;
+    row.value = check.actual;
+    row.expected = check.expected;
+    row.changed_at = at;
+    row.changed_by = policy::changed_by(ev);
+    row.drift_write_id = prev ? prev->drift_write_id : 0;  // an open drift stays open until in line
+    if (!check.in_line) {
+        if (row.drift_write_id == 0) {
+            // A new drift: a writes row carries its verdict and alert. One row per episode, named
+            // by the setting and the event that started it.
+            // Shown as "From: <name> (<kind>), user <id>" in the alert.
+            Author who{ev.changed_by_kind.empty() ? "unknown" : ev.changed_by_kind,
+                       ev.changed_by_name.empty() ? row.changed_by : ev.changed_by_name, "", "",
+                       ev.changed_by_user_id};
+            const std::string episode =
+                "processor-drift:" + check.key + ":" + (ev.seq ? std::to_string(ev.seq) : std::to_string(at));
+            row.drift_write_id = controller_.open_drift(
+                ev, episode, who, check.key,
+                "now '" + check.actual + "', the practice requires '" + check.expected + "'", now);
+            ++result.drifts_opened;
+        }
+        for (const auto& v : decision.verdicts) {
+            bool fresh = ledger_.add_verdict(row.drift_write_id, v, now);
+            if (fresh && reason_alerts(v.reason))
+                result.alerts_created += alert_on(active, row.drift_write_id, v, now);
+        }
+        spdlog::warn("processor drift on {}: '{}' (expected '{}'), changed by {}", check.key, check.actual,
+                     check.expected, row.changed_by);
+    } else if (row.drift_write_id != 0) {
+        controller_.close_drift(row.drift_write_id, at, "back in line, changed by " + row.changed_by);
+        spdlog::info("processor drift on {} closed: '{}' again, changed by {}", check.key, check.actual,
+                     row.changed_by);
+        row.drift_write_id = 0;
+        ++result.drifts_closed;
+    }
+    controller_.put_processor_state(row);
+}
+
+void RecordIngest::apply_flag_changes(const RecordEvent& ev, const std::vector<policy::FlagChange>& changes,
+                                      IngestResult& result) {
+    if (changes.empty() || ev.nhs_number.empty()) return;
+    const auto at = ev.time.time_since_epoch().count();
+    const std::string source = ev.kind == EventKind::patient_flags ? "patient.flags" : "write " + ev.entry_id;
+    for (const auto& c : changes) {
+        controller_.set_patient_flag(ev.nhs_number, policy::to_string(c.flag), c.on, at, source);
+        ++result.flags_changed;
+    }
+    if (spdlog::should_log(spdlog::level::info))
+        spdlog::info("patient {}: {} flag change(s) from {}", pseudonymiser_.pseudonym(ev.nhs_number),
+                     changes.size(),
+                     ev.kind == EventKind::patient_flags ? "patient.flags" : "a write's codes");
+}
+
+policy::PatientFlags RecordIngest::patient_flags_of(const std::string& nhs_number) {
+    policy::PatientFlags flags;
+    for (const auto& name : controller_.patient_flags(nhs_number))
+        for (auto f : {policy::PatientFlag::type1_opt_out, policy::PatientFlag::enhanced_review,
+                       policy::PatientFlag::online_access})
+            if (name == policy::to_string(f)) flags.apply(f, true);
+    return flags;
 }
 
 int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, const Verdict& v,
@@ -109,19 +269,38 @@ int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, 
     return id ? 1 : 0;
 }
 
+std::int64_t RecordIngest::escalation_at(const ActiveSettings& active, const WriteRecord& w) const {
+    const auto& esc = active.settings.escalation;
+    if (!esc.enabled || w.deadline_at <= 0) return 0;
+    return review_deadline(active.calendar, w.deadline_at, esc.after.count());
+}
+
 int RecordIngest::raise_overdue(const ActiveSettings& active, const std::vector<std::int64_t>& write_ids,
-                                std::int64_t now) {
+                                std::int64_t now,
+                                std::vector<std::pair<std::int64_t, std::int64_t>>* escalate_at) {
     int created = 0;
     ledger_.begin();
     try {
         for (auto id : write_ids) {
             auto w = ledger_.get_write(id);
             if (!w || w->review_state != "unreviewed") continue;
-            if (ledger_.has_verdict(id, Reason::unreviewed_overdue)) continue;
-            auto v = policy::overdue_verdict(active.settings, w->author.ods, w->author.name,
-                                             std::chrono::seconds{w->review_within_s});
-            ledger_.add_verdict(id, v, now);
-            created += alert_on(active, id, v, now);
+            if (!ledger_.has_verdict(id, Reason::unreviewed_overdue)) {
+                auto v = policy::overdue_verdict(active.settings, w->author.ods, w->author.name,
+                                                 std::chrono::seconds{w->review_within_s});
+                ledger_.add_verdict(id, v, now);
+                created += alert_on(active, id, v, now);
+            }
+            // Escalation: once, escalation.after (working time) past the deadline.
+            const auto when = escalation_at(active, *w);
+            if (when == 0 || ledger_.has_verdict(id, Reason::unreviewed_escalated)) continue;
+            if (when <= now) {
+                auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name,
+                                                    std::chrono::seconds{w->review_within_s});
+                ledger_.add_verdict(id, v, now);
+                created += alert_on(active, id, v, now);
+            } else if (escalate_at) {
+                escalate_at->emplace_back(id, when);
+            }
         }
         ledger_.commit();
     } catch (...) {
@@ -131,17 +310,63 @@ int RecordIngest::raise_overdue(const ActiveSettings& active, const std::vector<
     return created;
 }
 
+namespace {
+
+// What the ledger keeps of a write, as the event policy needs to recompute its deadline.
+RecordEvent as_event(const WriteRecord& w) {
+    RecordEvent ev;
+    ev.feed = w.feed;
+    ev.kind = EventKind::entry_created;
+    ev.entry_id = w.upstream_id;
+    ev.author = w.author;
+    ev.route = w.route;
+    ev.resource_type = w.resource_type;
+    ev.codes = w.codes;
+    ev.nopat = w.nopat;
+    return ev;
+}
+
+}  // namespace
+
 std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadlines(
     const ActiveSettings& active) {
     std::vector<std::pair<std::int64_t, std::int64_t>> out;
     ledger_.begin();
     try {
-        for (const auto& w : ledger_.open_writes()) {
-            // An allowed organisation's deadline may have changed in the settings: apply the new one.
-            auto within = policy::review_within(active.settings, w.author.ods).count();
+        for (auto& w : ledger_.open_writes()) {
+            // The settings may have changed the writer's deadline (its organisation, its type, its
+            // feed, a content rule): apply the new one. Nothing is alerted here; the review clock
+            // raises what is due when it next looks.
+            auto within = policy::review_within(active.engine, as_event(w)).count();
             auto deadline = review_deadline(active.calendar, w.review_from, within);
-            if (deadline != w.deadline_at || within != w.review_within_s) ledger_.set_deadline(w.id, deadline, within);
-            if (!ledger_.has_verdict(w.id, Reason::unreviewed_overdue)) out.emplace_back(w.id, deadline);
+            if (deadline != w.deadline_at || within != w.review_within_s)
+                ledger_.set_deadline(w.id, deadline, within);
+            w.deadline_at = deadline;
+            if (!ledger_.has_verdict(w.id, Reason::unreviewed_overdue)) {
+                out.emplace_back(w.id, deadline);
+            } else if (!ledger_.has_verdict(w.id, Reason::unreviewed_escalated)) {
+                if (auto when = escalation_at(active, w)) out.emplace_back(w.id, when);
+            }
+        }
+        // Drifts the new settings no longer call drift (the practice now agrees with the
+        // processor) close; nothing new is alerted on a reload.
+        for (auto row : controller_.list_processor_state()) {
+            if (row.drift_write_id == 0) continue;
+            RecordEvent ev;
+            ev.kind = EventKind::sharing_changed;
+            ev.setting_value = row.value;
+            const auto colon = row.key.find(':');
+            ev.setting = row.key.substr(0, colon);
+            if (colon != std::string::npos)
+                (ev.setting == "share-in" ? ev.setting_ods : ev.setting_agreement) =
+                    row.key.substr(colon + 1);
+            auto check = policy::check_processor(active.settings, ev);
+            if (!check || !check->in_line) continue;
+            controller_.close_drift(row.drift_write_id, row.changed_at, "the practice's settings now agree");
+            row.drift_write_id = 0;
+            row.expected = check->expected;
+            controller_.put_processor_state(row);
+            spdlog::info("processor drift on {} closed: the settings now expect '{}'", row.key, row.expected);
         }
         ledger_.commit();
     } catch (...) {

@@ -12,6 +12,7 @@
 //
 // Cost: one step per local day (a few tz look-ups), never per second.
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -54,8 +55,15 @@ private:
         SysSeconds begin;
         SysSeconds end;  // begin <= end; empty on closed days
     };
-    // The working interval of one local date (empty if closed that day).
-    Interval interval_of(date::local_days day) const;
+    // The working intervals of one local date, in order: one, fewer on a closed day, more when a
+    // closure (a training afternoon) cuts the day. At most kMaxPieces; a day cut into more
+    // pieces keeps its first kMaxPieces - 1 and closes the rest (conservative: a shorter day).
+    static constexpr std::size_t kMaxPieces = 6;
+    struct DayIntervals {
+        std::array<Interval, kMaxPieces> pieces{};
+        std::size_t count = 0;
+    };
+    DayIntervals intervals_of(date::local_days day) const;
     // The local date that instant t falls on (clamped to the supported range).
     date::local_days local_day_of(SysSeconds t) const;
     bool is_closed_day(date::local_days day) const;
@@ -63,6 +71,7 @@ private:
     const date::time_zone* zone_ = nullptr;
     WorkingHours hours_;
     std::vector<date::sys_days> closed_days_;  // sorted, unique; calendar dates, not instants
+    std::vector<Closure> closures_;            // sorted by day
     bool has_hours_ = false;
 };
 

@@ -28,6 +28,8 @@ std::optional<date::sys_days> parse_iso_date(std::string_view s) {
 
 }  // namespace
 
+std::optional<date::sys_days> parse_iso_day(std::string_view s) { return parse_iso_date(s); }
+
 BankHolidays parse_bank_holidays(const std::string& text, const std::string& file_name,
                                  const std::string& setting) {
     BankHolidays out;

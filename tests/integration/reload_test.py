@@ -85,8 +85,12 @@ def main(workdir):
     ids = [w["upstream_id"] for w in daemon.ctl_json("writes")]
     check(len(ids) == len(set(ids)) and set(ids) == third_party,
           "across the reloads a write was lost or recorded twice")
-    keys = [(a["write_id"], a["reason"]) for a in daemon.ctl_json("alerts")]
+    alerts = daemon.ctl_json("alerts")
+    keys = [(a["write_id"], a["reason"]) for a in alerts if a.get("kind", "write") == "write"]
     check(len(keys) == len(set(keys)), "an alert was repeated across the reloads")
+    # The refused reload is also told to the practice, once, as an internal alert.
+    refused = [a for a in alerts if a.get("kind") == "internal" and a["reason"] == "reload_refused"]
+    check(len(refused) == 1, f"expected one reload_refused internal alert, got {len(refused)}")
     log(f"{len(ids)} writes exactly once, {len(keys)} alerts none repeated")
 
 

@@ -126,3 +126,63 @@ TEST(Rfc3339, AcceptsOffsetsFractionsAndZ) {
     EXPECT_FALSE(parse_rfc3339("2026-10-25 01:30:00Z", x));
     EXPECT_FALSE(parse_rfc3339("", x));
 }
+
+TEST(FeedMessageParser, ReadsSharingChangedAsFeedsMdShowsIt) {
+    FeedMessageParser p;
+    auto m = p.parse(R"({"type":"event","seq":4816,"time":"2026-05-11T10:50:00+01:00","practice":"C84001",
+        "event":"sharing.changed","setting":"update-record","value":"off",
+        "changed_by":{"kind":"supplier","name":"system supplier"}})");
+    auto* ev = std::get_if<RecordEvent>(&m);
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->kind, EventKind::sharing_changed);
+    EXPECT_EQ(ev->setting, "update-record");
+    EXPECT_EQ(ev->setting_value, "off");
+    EXPECT_EQ(ev->changed_by_kind, "supplier");
+    EXPECT_EQ(ev->changed_by_name, "system supplier");
+
+    m = p.parse(R"({"type":"event","seq":4818,"time":"2026-05-11T10:51:00+01:00","practice":"C84001",
+        "event":"sharing.changed","setting":"share-in","ods":"RW1","value":"allowed",
+        "changed_by":{"kind":"practice-user","user_id":"u-0042","name":"Practice Manager"}})");
+    ev = std::get_if<RecordEvent>(&m);
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->setting_ods, "RW1");
+    EXPECT_EQ(ev->changed_by_user_id, "u-0042");
+
+    m = p.parse(R"({"type":"event","seq":4819,"time":"2026-05-11T10:52:00+01:00","practice":"C84001",
+        "event":"sharing.changed","setting":"agreement","agreement":"LLR shared care","value":"active"})");
+    ev = std::get_if<RecordEvent>(&m);
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->setting_agreement, "LLR shared care");
+    EXPECT_EQ(ev->setting_value, "active");
+}
+
+TEST(FeedMessageParser, SharingChangedMissingItsContractFieldsIsMalformed) {
+    FeedMessageParser p;
+    auto m = p.parse(R"({"type":"event","seq":7,"time":"2026-05-11T10:50:00+01:00","practice":"C84001",
+        "event":"sharing.changed","setting":"share-in","value":"allowed"})");
+    auto* bad = std::get_if<Malformed>(&m);
+    ASSERT_NE(bad, nullptr);
+    EXPECT_NE(bad->why.find("ods"), std::string::npos) << bad->why;
+    EXPECT_EQ(bad->seq, 7u);
+}
+
+TEST(FeedMessageParser, ReadsPatientFlags) {
+    FeedMessageParser p;
+    auto m = p.parse(R"({"type":"event","seq":4817,"time":"2026-05-11T10:55:00+01:00","practice":"C84001",
+        "event":"patient.flags","patient":{"nhs_number":"9434765919"},
+        "added":[{"system":"urn:gpwatch:flag","code":"online-access"}],
+        "removed":[{"system":"http://snomed.info/sct","code":"1364731000000104"}]})");
+    auto* ev = std::get_if<RecordEvent>(&m);
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->kind, EventKind::patient_flags);
+    EXPECT_EQ(ev->nhs_number, "9434765919");
+    EXPECT_TRUE(ev->nhs_number_valid);
+    ASSERT_EQ(ev->flags_added.size(), 1u);
+    EXPECT_EQ(ev->flags_added[0].code, "online-access");
+    ASSERT_EQ(ev->flags_removed.size(), 1u);
+    EXPECT_EQ(ev->flags_removed[0].code, "1364731000000104");
+
+    m = p.parse(R"({"type":"event","seq":9,"time":"2026-05-11T10:55:00+01:00","practice":"C84001",
+        "event":"patient.flags","added":[]})");
+    EXPECT_NE(std::get_if<Malformed>(&m), nullptr) << "patient.flags names its patient";
+}

@@ -97,11 +97,18 @@ TEST(Policy, UnparseableMessageIsQuarantined) {
 }
 
 TEST(Policy, FlagsAndSettingChangesAreNotWrites) {
-    for (auto kind : {EventKind::patient_flags, EventKind::sharing_changed, EventKind::other}) {
+    // A sharing.changed naming no setting this build knows, and an unknown event: nothing to do.
+    for (auto kind : {EventKind::sharing_changed, EventKind::other}) {
         RecordEvent ev;
         ev.kind = kind;
         EXPECT_EQ(policy::evaluate(practice_settings(), ev).action, policy::Decision::Action::ignore);
     }
+    // patient.flags changes flags, and is never a write with verdicts of its own.
+    RecordEvent flags;
+    flags.kind = EventKind::patient_flags;
+    auto d = policy::evaluate(practice_settings(), flags);
+    EXPECT_EQ(d.action, policy::Decision::Action::patient_flags);
+    EXPECT_TRUE(d.verdicts.empty());
 }
 
 TEST(Policy, OverdueIsHighAndUrgentForAProhibitedWriter) {

@@ -36,7 +36,7 @@ TEST(SettingsValid, LoadsTheShippedExample) {
     }
     EXPECT_TRUE(s.calendar.closed_days.empty());
     EXPECT_EQ(s.default_review_within, 30s);
-    ASSERT_EQ(s.allowed.size(), 4u);
+    ASSERT_EQ(s.allowed.size(), 5u);  // four allowed, then one review_only (controller_settings_test)
     EXPECT_EQ(s.allowed[0].ods, "RT5");
     EXPECT_EQ(s.allowed[0].name, "Leicestershire Partnership NHS Trust");
     EXPECT_EQ(s.allowed[0].review_within, 30s);

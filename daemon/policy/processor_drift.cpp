@@ -1,0 +1,64 @@
+#include "daemon/policy/processor_drift.hpp"
+
+#include <algorithm>
+
+#include "daemon/policy/policy.hpp"
+
+namespace gpwatch::policy {
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+std::string changed_by(const RecordEvent& ev) {
+    std::string who = ev.changed_by_name;
+    if (ev.changed_by_kind == "supplier") {
+        if (who.empty()) who = "the system supplier";
+        else who += " (the system supplier)";
+    } else if (ev.changed_by_kind == "practice-user") {
+        if (who.empty()) who = "a practice user";
+        if (!ev.changed_by_user_id.empty()) who += " (practice user " + ev.changed_by_user_id + ")";
+    } else if (who.empty()) {
+        who = "someone the clinical system did not name";
+    }
+    return who;
+}
+
+std::optional<ProcessorCheck> check_processor(const Settings& st, const RecordEvent& ev) {
+    const auto& p = st.processor;
+    ProcessorCheck c;
+    c.actual = ev.setting_value;
+    if (ev.setting == "update-record") {
+        c.key = "update-record";
+        c.expected = p.update_record ? "on" : "off";
+        c.in_line = c.actual == c.expected;
+    } else if (ev.setting == "share-in") {
+        if (ev.setting_ods.empty()) return std::nullopt;
+        c.key = "share-in:" + ev.setting_ods;
+        if (contains(p.share_in_allowed, ev.setting_ods)) {
+            c.expected = "allowed";
+            c.in_line = c.actual == "allowed";
+        } else if (contains(p.share_in_prohibited, ev.setting_ods)) {
+            c.expected = "prohibited";
+            c.in_line = c.actual == "prohibited";
+        } else {
+            // Not listed: the controller has not let it write; anything but "allowed" agrees.
+            c.expected = "removed";
+            c.in_line = c.actual != "allowed";
+        }
+    } else if (ev.setting == "agreement") {
+        if (ev.setting_agreement.empty()) return std::nullopt;
+        c.key = "agreement:" + ev.setting_agreement;
+        c.expected = contains(p.active_agreements, ev.setting_agreement) ? "active" : "inactive";
+        c.in_line = c.actual == c.expected;
+    } else {
+        return std::nullopt;
+    }
+    return c;
+}
+
+}  // namespace gpwatch::policy
