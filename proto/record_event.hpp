@@ -84,6 +84,12 @@ struct RecordEvent {
     SysSeconds encounter_time{};    // Encounter period start
     std::string mesh_message_id;    // the MESH message id it arrived in (mex-messageid)
     std::string mesh_workflow_id;   // mex-workflowid
+    // MESH REPORT messages (MESH telling the practice a message failed): kind `other`, feed
+    // update_record; recorded in mesh_messages and alerted as a delivery failure, never parsed.
+    bool mesh_report = false;
+    std::string mesh_status_code;         // mex-statuscode
+    std::string mesh_status_description;  // mex-statusdescription
+    std::string mesh_linked_message_id;   // mex-linkedmsgid: the message the report is about
 
     // Patient flags (patient.flags): codes added and removed for `nhs_number`.
     std::vector<Coding> flags_added;

@@ -42,6 +42,7 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
       flush_timer_(ioc_),
       review_timer_(ioc_),
       outbox_timer_(ioc_),
+      health_timer_(ioc_),
       watchdog_timer_(ioc_),
       shutdown_guard_(ioc_) {
     if (options_.state_dir_override) settings = with_state_dir(std::move(settings), *options_.state_dir_override);
@@ -59,9 +60,7 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     pseudonymiser_ = std::make_unique<Pseudonymiser>(
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
-    inbox_ = std::make_unique<mail::MaildirSink>(
-        s.duty_inbox.maildir, mail::Envelope{s.duty_inbox.from, s.duty_inbox.to, s.practice_ods});
-    outbox_ = std::make_unique<alerts::AlertOutbox>(*ledger_, *inbox_);
+    delivery_ = std::make_unique<AlertDelivery>(*ledger_, s);  // no delivery: section: the duty inbox Maildir
 }
 
 Daemon::~Daemon() = default;
@@ -90,6 +89,87 @@ void Daemon::start_feed() {
     feed_->start();
 }
 
+void Daemon::start_mesh() {
+    const auto& m = active_->settings.mesh;
+    if (!m.enabled) {
+        spdlog::info("mesh: not configured; Update Record messages are not being fetched");
+        return;
+    }
+    mesh_ = std::make_unique<MeshInlet>(
+        ioc_.get_executor(), active_->settings, [this](RecordEvent&& ev) { on_event(std::move(ev)); },
+        [this](const mesh::MeshReport& r) { on_mesh_report(r); });
+    spdlog::info("mesh: mailbox {} at {}, polling every {} s", m.mailbox, m.url,
+                 std::chrono::duration_cast<std::chrono::seconds>(m.poll_interval).count());
+    mesh_->start();
+}
+
+void Daemon::restart_mesh_if_changed(const MeshSettings& before) {
+    if (!MeshInlet::needs_restart(before, active_->settings.mesh)) return;
+    spdlog::info("reload: mesh settings changed; reconnecting to the mailbox");
+    if (mesh_) {
+        // Messages it handed over and we have not committed yet are simply downloaded again by the
+        // new client (nothing was acknowledged), and skipped as replays if they were committed.
+        auto* old = mesh_.release();
+        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
+    }
+    start_mesh();
+}
+
+void Daemon::on_mesh_report(const mesh::MeshReport& r) {
+    using mesh::MeshEvent;
+    switch (r.event) {
+        case MeshEvent::recovered:
+            spdlog::info("mesh: working again ({})", r.detail);
+            delivery_->set_condition(alerts::condition::mesh_credentials_refused, false, Severity::high, "", "",
+                                     now_unix());
+            break;
+        case MeshEvent::credentials_refused:
+            spdlog::error("mesh: MESH refused gpwatchd's credentials (HTTP {}): {}. Check mesh.mailbox, the "
+                          "password, the shared secret and the client certificate; retrying slowly",
+                          r.http_status, r.detail);
+            delivery_->set_condition(alerts::condition::mesh_credentials_refused, true, Severity::high,
+                                     "MESH refused gpwatchd's credentials",
+                                     "HTTP " + std::to_string(r.http_status) + ": " + r.detail, now_unix());
+            deliver_alerts();
+            break;
+        case MeshEvent::message_too_large:
+            spdlog::error("mesh: message {} refused: {}; it stays in the MESH inbox", r.message_id, r.detail);
+            break;
+        case MeshEvent::message_gone:
+        case MeshEvent::message_not_found:
+        case MeshEvent::ack_not_found:
+            spdlog::warn("mesh: message {}: {} (HTTP {})", r.message_id, r.detail, r.http_status);
+            break;
+        default:
+            spdlog::warn("mesh: {} (HTTP {}): {}; retrying with backoff", mesh::to_string(r.event), r.http_status,
+                         r.detail);
+            break;
+    }
+}
+
+void Daemon::acknowledge_mesh(const std::vector<RecordEvent>& committed) {
+    bool alerted_any = false;
+    for (const auto& ev : committed) {
+        if (ev.mesh_message_id.empty()) continue;
+        if (ev.mesh_report) {
+            spdlog::error("mesh: REPORT {}: a MESH message failed ({} {}), about message {}", ev.mesh_message_id,
+                          ev.mesh_status_code, ev.mesh_status_description, ev.mesh_linked_message_id);
+            // Alerted before it is acknowledged: if this fails, MESH keeps the report and hands it
+            // over again (the ledger then skips it as a replay, and this alert is retried).
+            const bool alerted = delivery_->raise_event(
+                "mesh_report:" + ev.mesh_message_id, alerts::condition::mesh_delivery_report, Severity::high,
+                "MESH reports a message was not delivered",
+                "MESH report " + ev.mesh_message_id + ": status " + ev.mesh_status_code + " (" +
+                    ev.mesh_status_description + ") about message " + ev.mesh_linked_message_id,
+                now_unix());
+            if (!alerted) continue;
+            alerted_any = true;
+        }
+        if (mesh_) mesh_->acknowledge(ev.mesh_message_id);
+    }
+    if (alerted_any) deliver_alerts();
+}
+
 int Daemon::run() {
     const auto& s = active_->settings;
     spdlog::info("gpwatchd starting for {} ({}), state in {}, duty inbox {}", s.practice_name,
@@ -97,9 +177,11 @@ int Daemon::run() {
     reschedule_all_deadlines();
     wait_signals();
     start_feed();
+    start_mesh();
     asio::post(ioc_, [this] {
         on_review_due();
         deliver_alerts();
+        check_health();
         arm_watchdog();
         notifier_.ready("watching " + active_->settings.practice_ods);
         spdlog::info("gpwatchd ready: feed cursor at seq {}, {} open writes on the review clock",
@@ -142,6 +224,7 @@ void Daemon::flush() {
         fatal(std::string("cannot commit to the ledger: ") + e.what());
         return;
     }
+    acknowledge_mesh(pending_);
     pending_.clear();
     for (auto id : result.closed) review_clock_.cancel(id);
     for (auto [id, deadline] : result.deadlines)
@@ -176,12 +259,14 @@ void Daemon::on_review_due() {
         // Events still waiting for their group commit may close some of these writes: commit first.
         flush();
         int created = 0;
+        std::vector<std::pair<std::int64_t, std::int64_t>> escalate_at;  // overdue now, escalated later
         try {
-            created = ingest_->raise_overdue(*active_, due, now);
+            created = ingest_->raise_overdue(*active_, due, now, &escalate_at);
         } catch (const std::exception& e) {
             fatal(std::string("cannot record overdue reviews: ") + e.what());
             return;
         }
+        for (auto [id, when] : escalate_at) review_clock_.schedule(id, when);
         if (created) deliver_alerts();
     }
     arm_review_timer();
@@ -189,7 +274,7 @@ void Daemon::on_review_due() {
 
 void Daemon::deliver_alerts() {
     try {
-        outbox_->deliver_due(now_unix());
+        delivery_->deliver(now_unix());
     } catch (const std::exception& e) {
         fatal(std::string("cannot record alert delivery: ") + e.what());
         return;
@@ -199,12 +284,28 @@ void Daemon::deliver_alerts() {
 
 void Daemon::arm_outbox_timer() {
     if (shutting_down_) return;
-    auto next = ledger_->next_alert_attempt();
+    auto next = delivery_->next_due();
     if (next == 0) return;
     outbox_timer_.expires_at(at_unix(std::max(next, now_unix() + 1)));
     outbox_timer_.async_wait([this](error_code ec) {
         if (ec) return;
         deliver_alerts();
+    });
+}
+
+void Daemon::check_health() {
+    if (shutting_down_) return;
+    try {
+        delivery_->check_health(active_->settings.clinical_feed.enabled, feed_ && feed_->connected(), now_unix());
+    } catch (const std::exception& e) {
+        fatal(std::string("cannot record an internal alert: ") + e.what());
+        return;
+    }
+    deliver_alerts();
+    health_timer_.expires_after(delivery_->health_every());
+    health_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        check_health();
     });
 }
 
@@ -241,6 +342,10 @@ void Daemon::reload() {
         for (const auto& e : load.errors) spdlog::error("reload refused: {}", e.to_string());
         spdlog::error("reload refused: {} error(s) in {}; the previous settings stay in force",
                       load.errors.size(), options_.config_path);
+        delivery_->reload_refused(std::to_string(load.errors.size()) + " error(s) in " + options_.config_path +
+                                      (load.errors.empty() ? "" : ", first: " + load.errors.front().to_string()),
+                                  now_unix());
+        deliver_alerts();
         notifier_.ready("reload refused; previous settings in force");
         return;
     }
@@ -262,12 +367,15 @@ void Daemon::reload() {
         candidate = std::make_shared<const ActiveSettings>(std::move(next));
     } catch (const std::exception& e) {
         spdlog::error("reload refused: {}; the previous settings stay in force", e.what());
+        delivery_->reload_refused(e.what(), now_unix());
+        deliver_alerts();
         notifier_.ready("reload refused; previous settings in force");
         return;
     }
     flush();  // events already received are judged under the settings they arrived under
     const auto old_feed = feed_options();
     const bool was_enabled = active_->settings.clinical_feed.enabled;
+    const MeshSettings old_mesh = active_->settings.mesh;
     active_ = candidate;
     reschedule_all_deadlines();
     arm_review_timer();
@@ -283,6 +391,10 @@ void Daemon::reload() {
         }
         start_feed();
     }
+    restart_mesh_if_changed(old_mesh);
+    delivery_->reconfigure(active_->settings);
+    delivery_->reload_accepted(now_unix());
+    deliver_alerts();
     spdlog::info("reload: settings from {} in force; {} open writes rescheduled", options_.config_path,
                  review_clock_.size());
     notifier_.ready("watching " + active_->settings.practice_ods);
@@ -303,20 +415,28 @@ void Daemon::begin_shutdown(const char* why) {
     auto finish = [this] {
         flush();
         try {
-            outbox_->deliver_due(now_unix());
+            delivery_->deliver(now_unix());
         } catch (const std::exception& e) {
             spdlog::error("shutdown: cannot record alert delivery: {}", e.what());
         }
         flush_timer_.cancel();
         review_timer_.cancel();
         outbox_timer_.cancel();
+        health_timer_.cancel();
         watchdog_timer_.cancel();
         shutdown_guard_.cancel();
         signals_.cancel();
         feed_.reset();
+        mesh_.reset();
     };
-    if (feed_) feed_->stop([this, finish] { asio::post(ioc_, finish); });
-    else finish();
+    // Both inlets stop before the last commit; what they handed over is committed by finish().
+    auto pending_stops = std::make_shared<int>((feed_ ? 1 : 0) + (mesh_ ? 1 : 0));
+    auto one_stopped = [this, finish, pending_stops] {
+        if (--*pending_stops == 0) asio::post(ioc_, finish);
+    };
+    if (*pending_stops == 0) finish();
+    if (feed_) feed_->stop(one_stopped);
+    if (mesh_) mesh_->stop(one_stopped);
 }
 
 void Daemon::fatal(const std::string& what) {

@@ -17,6 +17,8 @@
 #include "connectors/clinical_feed/feed_client.hpp"
 #include "connectors/mail/maildir_sink.hpp"
 #include "daemon/alerts/alert_outbox.hpp"
+#include "daemon/app/alert_delivery.hpp"
+#include "daemon/app/mesh_inlet.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/ingest/active_settings.hpp"
 #include "daemon/ingest/record_ingest.hpp"
@@ -46,11 +48,17 @@ private:
     void on_review_due();
     void deliver_alerts();
     void arm_outbox_timer();
+    void check_health();  // internal alerts about gpwatchd itself, every delivery.internal.check_every
     void arm_watchdog();
     void wait_signals();
     void reload();
     void begin_shutdown(const char* why);
     void start_feed();
+    void start_mesh();
+    void restart_mesh_if_changed(const MeshSettings& before);
+    void on_mesh_report(const mesh::MeshReport& report);
+    // After a commit: tell MESH about every message of the batch, and alert on REPORTs.
+    void acknowledge_mesh(const std::vector<RecordEvent>& committed);
     void reschedule_all_deadlines();
     clinical_feed::FeedClientOptions feed_options() const;
     void fatal(const std::string& what);
@@ -63,9 +71,9 @@ private:
     std::unique_ptr<Ledger> ledger_;
     std::unique_ptr<Pseudonymiser> pseudonymiser_;
     std::unique_ptr<RecordIngest> ingest_;
-    std::unique_ptr<mail::MaildirSink> inbox_;
-    std::unique_ptr<alerts::AlertOutbox> outbox_;
+    std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)
     std::unique_ptr<clinical_feed::ClinicalFeedClient> feed_;
+    std::unique_ptr<MeshInlet> mesh_;
     ReviewClock review_clock_;
     SystemdNotifier notifier_;
 
@@ -74,6 +82,7 @@ private:
     bool flush_armed_ = false;
     boost::asio::system_timer review_timer_;
     boost::asio::system_timer outbox_timer_;
+    boost::asio::steady_timer health_timer_;
     boost::asio::steady_timer watchdog_timer_;
     boost::asio::steady_timer shutdown_guard_;
     bool shutting_down_ = false;

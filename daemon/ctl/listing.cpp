@@ -87,7 +87,8 @@ void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts
     for (const auto& a : alerts) {
         json::object o{
             {"id", a.alert.id},
-            {"reason", to_string(a.alert.reason)},
+            {"kind", a.alert.kind},  // write | internal (about gpwatchd; reason = condition) | digest
+            {"reason", a.alert.kind == "internal" ? a.alert.rule : std::string(to_string(a.alert.reason))},
             {"severity", to_string(a.alert.severity)},
             {"write_id", a.alert.write_id},
             {"feed", a.feed},
@@ -99,6 +100,11 @@ void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts
             {"delivered_at", time_or_null(a.delivered_at)},
             {"last_error", a.last_error},
         };
+        if (!a.alert.covers.empty()) {
+            json::array covers;
+            for (auto id : a.alert.covers) covers.push_back(id);
+            o["covers"] = std::move(covers);
+        }
         out << json::serialize(o) << "\n";
     }
 }
@@ -137,6 +143,35 @@ void print_status_text(std::ostream& out, const LedgerStatus& st) {
         << " of them overdue; " << st.quarantined << " quarantined)\n";
     out << "alerts: " << st.alerts_delivered << " delivered, " << st.alerts_pending << " pending, "
         << st.alerts_failed << " failed\n";
+}
+
+}  // namespace gpwatch::ctl
+
+namespace gpwatch::ctl {
+
+void print_mesh_json(std::ostream& out, const std::vector<MeshMessageRow>& rows) {
+    for (const auto& r : rows) {
+        json::object o{{"mesh_id", r.mesh_id},
+                       {"message_type", r.message_type},
+                       {"workflow_id", r.workflow_id},
+                       {"sender_mailbox", r.sender_mailbox},
+                       {"outcome", r.outcome},
+                       {"upstream_id", r.upstream_id},
+                       {"detail", r.detail},
+                       {"linked_message_id", r.linked_message_id},
+                       {"received_at", time_or_null(r.received_at)}};
+        out << json::serialize(o) << "\n";
+    }
+}
+
+void print_mesh_table(std::ostream& out, const std::vector<MeshMessageRow>& rows) {
+    out << std::left << std::setw(34) << "MESH ID" << std::setw(8) << "TYPE" << std::setw(18) << "OUTCOME"
+        << std::setw(14) << "FROM" << std::setw(22) << "RECEIVED" << "DETAIL\n";
+    for (const auto& r : rows)
+        out << std::setw(34) << r.mesh_id << std::setw(8) << r.message_type << std::setw(18) << r.outcome
+            << std::setw(14) << r.sender_mailbox << std::setw(22) << iso_utc(r.received_at)
+            << (r.detail.empty() ? r.upstream_id : r.detail) << "\n";
+    if (rows.empty()) out << "no MESH message received yet\n";
 }
 
 }  // namespace gpwatch::ctl

@@ -16,5 +16,8 @@ void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts
 void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts);
 void print_status_json(std::ostream& out, const LedgerStatus& status);
 void print_status_text(std::ostream& out, const LedgerStatus& status);
+// Messages taken from the MESH mailbox, whatever they turned out to be (no patient data).
+void print_mesh_json(std::ostream& out, const std::vector<MeshMessageRow>& rows);
+void print_mesh_table(std::ostream& out, const std::vector<MeshMessageRow>& rows);
 
 }  // namespace gpwatch::ctl

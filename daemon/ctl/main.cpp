@@ -3,15 +3,23 @@
 //   gpwatchctl --config FILE [--state-dir DIR] writes [--unreviewed] [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] alerts [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] status [--json]
-// Exit codes: 0 ok, 1 the ledger cannot be read, 2 bad usage or bad settings.
+//   gpwatchctl --config FILE [--state-dir DIR] mesh [--json]
+//   gpwatchctl --config FILE [--state-dir DIR] silence add|list|expire ...   (daemon/ctl/silence.hpp)
+//   gpwatchctl --config FILE explain FILE...   (no ledger: the settings' verdicts on given messages)
+// Exit codes: 0 ok, 1 the ledger cannot be read (explain: a file did not parse), 2 bad usage or
+// bad settings.
 
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/ctl/explain.hpp"
 #include "daemon/ctl/listing.hpp"
+#include "daemon/ctl/silence.hpp"
+#include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/privacy/pseudonymiser.hpp"
 #include "daemon/settings/settings_loader.hpp"
@@ -25,6 +33,15 @@ constexpr const char* kUsage =
     "  writes [--unreviewed] [--json]   third-party writes in the ledger, their verdicts and review state\n"
     "  alerts [--json]                  alerts raised and their delivery state\n"
     "  status [--json]                  feed cursors and counts of writes and alerts\n"
+    "  mesh [--json]                    messages taken from the MESH mailbox and what each turned out to be\n"
+    "  explain FILE...                  how gpwatchd would read and judge each file (an Update Record\n"
+    "                                   message, XML or JSON, or one clinical-feed event as JSON) under\n"
+    "                                   the settings: one JSON object per line; exit 1 if any did not parse\n"
+    "  silence add (--org CODE | --reason R) --until TIME --comment TEXT\n"
+    "                                   record but do not deliver matching alerts until TIME (2h, 3d,\n"
+    "                                   2026-12-01T18:00 practice time, or ...Z for UTC)\n"
+    "  silence list [--json]            silences, their state and how many alerts each held back\n"
+    "  silence expire ID                end a silence now\n"
     "\n"
     "  --json  one JSON object per line, for scripts\n";
 
@@ -38,6 +55,8 @@ int usage_error(const std::string& why) {
 int main(int argc, char** argv) {
     std::optional<std::string> config, state_dir;
     std::string command;
+    std::vector<std::string> files;  // explain's arguments
+    std::vector<std::string> silence_args;  // everything after "silence"
     bool json = false, unreviewed = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -52,8 +71,14 @@ int main(int argc, char** argv) {
             json = true;
         } else if (arg == "--unreviewed") {
             unreviewed = true;
-        } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status")) {
+        } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status" || arg == "mesh" || arg == "explain")) {
             command = arg;
+        } else if (command.empty() && arg == "silence") {
+            command = arg;
+            silence_args.assign(argv + i + 1, argv + argc);
+            break;
+        } else if (command == "explain" && !arg.starts_with("--")) {
+            files.push_back(arg);
         } else {
             return usage_error("unknown or incomplete argument '" + arg + "'");
         }
@@ -61,6 +86,14 @@ int main(int argc, char** argv) {
     if (!config) return usage_error("--config FILE is required (it says where the state directory is)");
     if (command.empty()) return usage_error("a command is required");
     if (unreviewed && command != "writes") return usage_error("--unreviewed applies to 'writes' only");
+    if (command == "explain") {
+        if (files.empty()) return usage_error("explain needs at least one FILE");
+        // Verdicts depend on every setting: explain needs valid settings, never a fallback.
+        auto load = gpwatch::load_settings_file(*config);
+        for (const auto& e : load.errors) std::cerr << "error: " << e.to_string() << "\n";
+        if (!load.settings) return 2;
+        return gpwatch::ctl::explain_files(*load.settings, files, std::cout, std::cerr);
+    }
 
     // The settings only say where the state directory is. With --state-dir given, a broken
     // settings file must not stop an admin reading the ledger (that is when they need it most).
@@ -72,6 +105,9 @@ int main(int argc, char** argv) {
     }
     namespace fs = std::filesystem;
     const std::string dir = state_dir ? *state_dir : load.settings->state_dir;
+    if (command == "silence")
+        return gpwatch::ctl::run_silence(silence_args, (fs::path(dir) / "ledger.sqlite").string(),
+                                         load.settings ? &*load.settings : nullptr, std::cout, std::cerr);
     try {
         gpwatch::Ledger ledger((fs::path(dir) / "ledger.sqlite").string(), gpwatch::Ledger::Access::read_only);
         if (command == "writes") {
@@ -82,12 +118,23 @@ int main(int argc, char** argv) {
             auto writes = ledger.list_writes(unreviewed);
             if (json) gpwatch::ctl::print_writes_json(std::cout, writes, pseudonymiser);
             else gpwatch::ctl::print_writes_table(std::cout, writes, pseudonymiser);
+        } else if (command == "mesh") {
+            auto rows = ledger.list_mesh_messages();
+            if (json) gpwatch::ctl::print_mesh_json(std::cout, rows);
+            else gpwatch::ctl::print_mesh_table(std::cout, rows);
         } else if (command == "status") {
             auto st = ledger.status();
             if (json) gpwatch::ctl::print_status_json(std::cout, st);
             else gpwatch::ctl::print_status_text(std::cout, st);
+            if (!json) {
+                const auto d = gpwatch::DeliveryLedger(ledger).status(std::time(nullptr));
+                std::cout << "delivery: " << d.deliveries_pending << " pending, " << d.alerts_silenced
+                          << " alerts silenced, " << d.silences_active << " silences active, " << d.internal_active
+                          << " internal conditions on\n";
+            }
         } else {
-            auto alerts = ledger.list_alerts();
+            // Every alert: about writes, about gpwatchd itself (internal) and digests.
+            auto alerts = gpwatch::DeliveryLedger(ledger).list_all_alerts();
             if (json) gpwatch::ctl::print_alerts_json(std::cout, alerts);
             else gpwatch::ctl::print_alerts_table(std::cout, alerts);
         }

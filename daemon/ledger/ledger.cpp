@@ -119,13 +119,13 @@ struct Ledger::Statements {
               "INSERT OR REPLACE INTO reviews (feed, item_kind, item_id, state, reviewed_at, "
               "reviewed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
           insert_verdict(db.prepare(
-              "INSERT OR IGNORE INTO verdicts (write_id, reason, severity, detail, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5)")),
+              "INSERT OR IGNORE INTO verdicts (write_id, reason, severity, detail, created_at, rule) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
           has_verdict(db.prepare(
               "SELECT 1 FROM verdicts WHERE write_id = ?1 AND reason = ?2")),
           insert_alert(db.prepare(
               "INSERT OR IGNORE INTO alerts (write_id, reason, severity, subject, body, "
-              "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")),
+              "created_at, next_attempt_at, rule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)")),
           set_cursor(db.prepare(
               "INSERT INTO feed_cursors (feed, seq) VALUES (?1, ?2) "
               "ON CONFLICT (feed) DO UPDATE SET seq = max(seq, excluded.seq)")),
@@ -289,7 +289,7 @@ UpsertResult Ledger::quarantine(const RecordEvent& ev, std::int64_t now) {
 
 bool Ledger::add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t now) {
     st_->insert_verdict.bind(1, write_id).bind(2, to_string(v.reason)).bind(3, to_string(v.severity))
-        .bind(4, v.detail).bind(5, now);
+        .bind(4, v.detail).bind(5, now).bind(6, v.rule);
     st_->insert_verdict.run();
     return db_->changes() > 0;
 }
@@ -297,7 +297,7 @@ bool Ledger::add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t n
 std::int64_t Ledger::add_alert(std::int64_t write_id, const Verdict& v, const std::string& subject,
                                const std::string& body, std::int64_t now) {
     st_->insert_alert.bind(1, write_id).bind(2, to_string(v.reason)).bind(3, to_string(v.severity))
-        .bind(4, subject).bind(5, body).bind(6, now);
+        .bind(4, subject).bind(5, body).bind(6, now).bind(7, v.rule);
     st_->insert_alert.run();
     return db_->changes() > 0 ? db_->last_insert_rowid() : 0;
 }

@@ -143,6 +143,10 @@ public:
     void mark_retry(std::int64_t alert_id, std::int64_t next_attempt_at, const std::string& error);
     void mark_failed(std::int64_t alert_id, const std::string& error);
 
+    // For the ledger's companions that keep their own statements on the same connection and
+    // transactions (daemon/ledger/delivery_ledger: per-sink outbox, silences, internal alerts).
+    sqlite::Connection& connection() { return *db_; }
+
 private:
     // Closes a just-created write if its review arrived first (see early_reviews_).
     void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id);

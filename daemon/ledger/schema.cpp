@@ -119,6 +119,120 @@ const std::vector<const char*>& migrations() {
             acknowledged_at    INTEGER
         ) WITHOUT ROWID;
         )sql",
+        // Delivery (daemon/alerts): routing to several sinks, silences, digests and internal
+        // alerts about gpwatchd itself. `alerts` is rebuilt because alerts that are not about
+        // one write (internal, digest) need write_id NULL, and every alert must share one id
+        // space: sinks name each message by its alert id (Message-ID, Maildir file name).
+        // UNIQUE (write_id, reason) still makes each (write, reason) alert once (NULLs never clash).
+        R"sql(
+        CREATE TABLE alerts_new (
+            id              INTEGER PRIMARY KEY,
+            write_id        INTEGER REFERENCES writes (id),   -- NULL: internal or digest
+            reason          TEXT    NOT NULL,   -- a write reason; internal: the condition name
+            severity        TEXT    NOT NULL,
+            subject         TEXT    NOT NULL,
+            body            TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending',  -- pending | delivered | failed | silenced
+            attempts        INTEGER NOT NULL DEFAULT 0,          -- summed over its sinks
+            next_attempt_at INTEGER NOT NULL,
+            delivered_at    INTEGER,
+            last_error      TEXT,
+            kind            TEXT    NOT NULL DEFAULT 'write',    -- write | internal | digest
+            rule            TEXT    NOT NULL DEFAULT '',
+            in_reply_to     TEXT    NOT NULL DEFAULT '',         -- Message-ID it follows up
+            covers          TEXT    NOT NULL DEFAULT '',         -- digest: "3,4,9"
+            routed_at       INTEGER,                             -- NULL: not yet routed to sinks
+            silence_id      INTEGER,                             -- the silence that held it
+            UNIQUE (write_id, reason)
+        );
+        INSERT INTO alerts_new (id, write_id, reason, severity, subject, body, created_at, state,
+                                attempts, next_attempt_at, delivered_at, last_error, routed_at)
+            SELECT id, write_id, reason, severity, subject, body, created_at, state, attempts,
+                   next_attempt_at, delivered_at, last_error,
+                   CASE WHEN state = 'pending' THEN NULL ELSE created_at END
+            FROM alerts;
+        DROP TABLE alerts;
+        ALTER TABLE alerts_new RENAME TO alerts;
+        CREATE INDEX alerts_pending ON alerts (next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX alerts_unrouted ON alerts (id) WHERE routed_at IS NULL;
+
+        -- One row per (alert, sink): the durable per-sink outbox.
+        CREATE TABLE alert_deliveries (
+            alert_id        INTEGER NOT NULL REFERENCES alerts (id),
+            sink            TEXT    NOT NULL,
+            mode            TEXT    NOT NULL,   -- immediate | digest
+            state           TEXT    NOT NULL,   -- pending | delivered | failed | digested
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,   -- quiet hours and digest windows push it later
+            first_failed_at INTEGER,            -- when this sink first refused it (backlog age)
+            delivered_at    INTEGER,
+            last_error      TEXT,
+            digest_id       INTEGER,            -- digested: the digest alert that carries it
+            PRIMARY KEY (alert_id, sink)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE state = 'pending';
+
+        -- Silences: alerts matching org (author ODS) or reason until a time are recorded, marked
+        -- silenced and counted, but not delivered.
+        CREATE TABLE silences (
+            id          INTEGER PRIMARY KEY,
+            org         TEXT    NOT NULL DEFAULT '',
+            reason      TEXT    NOT NULL DEFAULT '',
+            until_at    INTEGER NOT NULL,
+            comment     TEXT    NOT NULL,
+            created_at  INTEGER NOT NULL,
+            expired_at  INTEGER,                   -- set by `silence expire`
+            matched     INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- Internal conditions (feed down, disk nearly full...): one alert when a condition starts,
+        -- none while it persists.
+        CREATE TABLE internal_conditions (
+            condition   TEXT    PRIMARY KEY,
+            active      INTEGER NOT NULL,
+            since       INTEGER NOT NULL,
+            detail      TEXT    NOT NULL,
+            alert_id    INTEGER,
+            cleared_at  INTEGER
+        ) WITHOUT ROWID;
+        )sql",
+        // Controller settings in full (issue 4): the rule a verdict came from, patient flags,
+        // the processor's reported configuration and its drift, and Update Record replacements.
+        // Escalation needs no table: its verdict (unreviewed_escalated) is its state.
+        R"sql(
+        ALTER TABLE verdicts ADD COLUMN rule TEXT NOT NULL DEFAULT '';   -- content rule name, "escalation"
+
+        -- What the practice must know about a patient before a write reaches them. A row exists
+        -- while the flag is on; stays inside the practice like the writes' NHS numbers.
+        CREATE TABLE patient_flags (
+            nhs_number TEXT    NOT NULL,
+            flag       TEXT    NOT NULL,   -- type1_opt_out | enhanced_review | online_access
+            set_at     INTEGER NOT NULL,
+            source     TEXT    NOT NULL,   -- the event that set it: patient.flags / entry.created ...
+            PRIMARY KEY (nhs_number, flag)
+        ) WITHOUT ROWID;
+
+        -- The processor's configuration as the clinical system last reported it, per setting.
+        -- drift_write_id names the open drift (a writes row, review_state drift-open), if any.
+        CREATE TABLE processor_state (
+            key            TEXT    PRIMARY KEY,   -- update-record | share-in:<ODS> | agreement:<name>
+            value          TEXT    NOT NULL,
+            expected       TEXT    NOT NULL,
+            changed_at     INTEGER NOT NULL,
+            changed_by     TEXT    NOT NULL,
+            drift_write_id INTEGER REFERENCES writes (id)
+        ) WITHOUT ROWID;
+
+        -- Update Record messages: the document they carry and the earlier payload they replace.
+        CREATE TABLE update_record_links (
+            write_id    INTEGER PRIMARY KEY REFERENCES writes (id),
+            document_id TEXT    NOT NULL,
+            replaces    TEXT    NOT NULL,             -- message id or document id, or ''
+            replaced_by INTEGER REFERENCES writes (id) -- the later message that replaced this one
+        );
+        CREATE INDEX update_record_links_document ON update_record_links (document_id);
+        )sql",
     };
     return m;
 }

@@ -14,6 +14,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/settings/bank_holidays.hpp"
+#include "daemon/settings/codesets.hpp"
+#include "daemon/settings/rule_checks.hpp"
+#include "daemon/settings/delivery_section.hpp"
+#include "daemon/settings/mesh_section.hpp"
 #include "daemon/settings/value_checks.hpp"
 
 namespace gpwatch {
@@ -37,16 +41,29 @@ using Keys = std::vector<std::string_view>;
 
 // The shape of the file. Every map lists the keys it accepts; anything else is reported.
 const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
-                     "organisations", "duty_inbox", "ledger"};
+                     "organisations", "duty_inbox", "ledger", "delivery", "feeds", "organisation_types",
+                     "codesets_dir", "rules", "processor", "escalation", "mesh"};
 const Keys kPracticeKeys{"ods", "name"};
 const Keys kFeedKeys{"enabled", "url", "token", "token_file", "ca_file", "max_frame_bytes",
                      "reconnect_initial", "reconnect_max"};
-const Keys kCalendarKeys{"time_zone", "working_hours", "bank_holidays_file"};
+const Keys kCalendarKeys{"time_zone", "working_hours", "bank_holidays_file", "closures"};
+const Keys kClosureKeys{"date", "hours", "why"};
 const Keys kWeekdays{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
 const Keys kReviewKeys{"default_within"};
-const Keys kOrganisationsKeys{"allowed", "prohibited"};
+const Keys kOrganisationsKeys{"allowed", "review_only", "prohibited"};
 const Keys kAllowedKeys{"ods", "name", "review_within"};
-const Keys kProhibitedKeys{"ods", "name", "why"};
+const Keys kProhibitedKeys{"ods", "name", "why", "review_within"};
+const Keys kFeedsKeys{"shared_record", "update_record"};
+const Keys kFeedSwitchKeys{"enabled", "review_within"};
+const Keys kOrgTypeKeys{"status", "review_within"};
+// Organisation types the clinical feed and Update Record name (author.org_type).
+const Keys kOrganisationTypes{"community-pharmacy", "community-trust", "mental-health-trust", "acute-trust",
+                              "out-of-hours", "111", "hospice", "pcn-hub", "gp-practice", "social-care",
+                              "ambulance-trust", "other"};
+const Keys kRuleKeys{"name", "match", "severity", "review_within"};
+const Keys kMatchKeys{"codeset", "feed", "organisation", "organisation_type", "resource_type", "route"};
+const Keys kProcessorKeys{"update_record", "share_in_allowed", "share_in_prohibited", "active_agreements"};
+const Keys kEscalationKeys{"enabled", "after", "severity"};
 const Keys kDutyInboxKeys{"maildir", "to", "from"};
 const Keys kLedgerKeys{"batch_max_events", "batch_max_delay"};
 
@@ -56,6 +73,7 @@ const std::vector<std::pair<std::string_view, const Keys*>> kSectionsByPath{
     {"clinical_feed", &kFeedKeys}, {"calendar", &kCalendarKeys},
     {"review", &kReviewKeys},   {"organisations", &kOrganisationsKeys},
     {"duty_inbox", &kDutyInboxKeys}, {"ledger", &kLedgerKeys},
+    {"feeds", &kFeedsKeys}, {"processor", &kProcessorKeys}, {"escalation", &kEscalationKeys},
 };
 
 constexpr std::size_t kMinFrameBytes = 1024;
@@ -343,6 +361,17 @@ private:
     void load_organisations(const Section& top, Settings& st);
     void load_duty_inbox(const Section& top, Settings& st);
     void load_ledger(const Section& top, Settings& st);
+    // Controller settings proper (issue 4): controller_sections.inc.
+    void load_closures(const Section& cal, Settings& st);
+    void load_feeds(const Section& top, Settings& st);
+    void load_organisation_types(const Section& top, Settings& st);
+    void load_codesets(const Section& top, Settings& st);
+    void load_rules(const Section& top, Settings& st);
+    void load_processor(const Section& top, Settings& st);
+    void load_escalation(const Section& top, Settings& st);
+    std::optional<std::vector<Value>> word_list(const Section& s, std::string_view key);
+    std::optional<Severity> severity_setting(const Section& s, std::string_view key);
+    std::optional<OrgStatus> status_setting(const Section& s, std::string_view key);
 
     std::string file_;
     std::string base_dir_;
@@ -369,9 +398,18 @@ void Loader::load(const YAML::Node& root) {
     load_calendar(top, st);
     const Section review = child_section(top, "review", kReviewKeys);
     if (auto d = seconds_duration(review, "default_within")) st.default_review_within = *d;
+    load_feeds(top, st);
+    load_organisation_types(top, st);
     load_organisations(top, st);
     load_duty_inbox(top, st);
     load_ledger(top, st);
+    load_codesets(top, st);
+    load_rules(top, st);
+    load_processor(top, st);
+    load_escalation(top, st);
+    if (out_.errors.empty()) warn_rules_that_never_match(st, out_.warnings);
+    load_delivery_section(root["delivery"], file_, base_dir_, st, out_.errors);  // delivery_section.hpp
+    load_mesh_section(root["mesh"], file_, base_dir_, st.mesh, out_.errors, out_.warnings);  // mesh_section.hpp
 
     if (out_.errors.empty()) out_.settings = std::move(st);
 }
@@ -505,6 +543,7 @@ void Loader::load_calendar(const Section& top, Settings& st) {
              "no bank holidays file: review deadlines will count bank holidays as working days "
              "(config/bank-holidays-england-and-wales.txt lists them)");
     }
+    load_closures(cal, st);
 }
 
 void Loader::load_organisations(const Section& top, Settings& st) {
@@ -577,12 +616,26 @@ void Loader::load_organisations(const Section& top, Settings& st) {
             st.allowed.push_back(std::move(org));
         }
     });
+    each_item("review_only", kAllowedKeys, [&](const Section& item) {
+        if (!item.usable) return;
+        AllowedOrganisation org;
+        org.status = OrgStatus::review_only;
+        auto ods = check_ods(item, true);
+        if (auto v = text(item, "name", false)) org.name = v->text;
+        org.review_within = st.default_review_within;
+        if (auto d = seconds_duration(item, "review_within")) org.review_within = *d;
+        if (ods) {
+            org.ods = *ods;
+            st.allowed.push_back(std::move(org));
+        }
+    });
     each_item("prohibited", kProhibitedKeys, [&](const Section& item) {
         if (!item.usable) return;
         ProhibitedOrganisation org;
         auto ods = check_ods(item, false);
         if (auto v = text(item, "name", false)) org.name = v->text;
         if (auto v = text(item, "why", false)) org.why = v->text;
+        if (auto d = seconds_duration(item, "review_within")) org.review_within = *d;
         if (ods) {
             org.ods = *ods;
             st.prohibited.push_back(std::move(org));
@@ -625,6 +678,8 @@ void Loader::load_ledger(const Section& top, Settings& st) {
             st.ledger.batch_max_delay = d->first;
     }
 }
+
+#include "daemon/settings/controller_sections.inc"
 
 void sort_by_place(std::vector<SettingsError>& v, const std::string& main_file) {
     std::stable_sort(v.begin(), v.end(), [&](const SettingsError& a, const SettingsError& b) {

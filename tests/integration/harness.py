@@ -85,7 +85,75 @@ class Simulator:
         self.stderr.close()
 
 
-def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s"):
+class MeshSimulator:
+    """gpwatch-sim mesh on an ephemeral port; its certificates and journal in workdir/mesh."""
+
+    MAILBOX = "C84001OT001"
+    PASSWORD = "it-mesh-password"
+    SHARED_SECRET = "it-mesh-shared-secret"
+
+    def __init__(self, bin_dir, workdir, *args):
+        self.dir = os.path.join(workdir, "mesh")
+        os.makedirs(self.dir, exist_ok=True)
+        self.journal = os.path.join(self.dir, "journal.jsonl")
+        self.stderr = open(os.path.join(workdir, "mesh-sim.log"), "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(bin_dir, "gpwatch-sim"), "mesh", "--host", "127.0.0.1", "--port", "0",
+             "--mailbox", self.MAILBOX, "--password", self.PASSWORD, "--shared-secret", self.SHARED_SECRET,
+             "--state-dir", self.dir, "--journal", self.journal, *args],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"https://127\.0\.0\.1:(\d+)/messageexchange", line)
+        check(m, f"MESH simulator did not report where it listens: {line!r}")
+        self.url = f"https://127.0.0.1:{m.group(1)}"
+        files = dict(re.findall(r"(ca|client cert|client key): ([^,)]+)", line))
+        self.ca_file, self.client_cert, self.client_key = files["ca"], files["client cert"], files["client key"]
+
+    def wait_all_delivered(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if "messages delivered" in line:
+                return
+            if not line and self.proc.poll() is not None:
+                raise TestFailure("MESH simulator exited early")
+        raise TestFailure("MESH simulator did not deliver every message in time")
+
+    def journal_lines(self):
+        """Every journal line: {"event": "delivered" | "acknowledged" | "expired", "id", ...}."""
+        with open(self.journal) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def settings(self, poll_interval="200ms"):
+        """The mesh: section of gpwatchd.yaml for this simulator."""
+        return f"""
+mesh:
+  enabled: true
+  url: {self.url}
+  mailbox: {self.MAILBOX}
+  password: {self.PASSWORD}
+  shared_secret: {self.SHARED_SECRET}
+  ca_file: {self.ca_file}
+  client_cert_file: {self.client_cert}
+  client_key_file: {self.client_key}
+  poll_interval: {poll_interval}
+  request_timeout: 5s
+  retry_initial: 50ms
+  retry_max: 1s
+  credentials_backoff: 1s
+"""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.stderr.close()
+
+
+def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s", extra=""):
     """Settings for a test practice against `sim` (same organisations as config/gpwatchd.yaml)."""
     with open(path, "w") as f:
         f.write(f"""
@@ -136,7 +204,7 @@ duty_inbox:
 ledger:
   batch_max_events: 64
   batch_max_delay: 10ms
-""")
+{extra}""")
 
 
 class Gpwatchd:
