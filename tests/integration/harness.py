@@ -36,6 +36,17 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def stop_simulator(proc, stderr):
+    """SIGTERM, then SIGKILL after 10 s; closes the simulator's log."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    stderr.close()
+
+
 class Simulator:
     """gpwatch-sim clinical on an ephemeral port with its own CA in `workdir`."""
 
@@ -76,13 +87,7 @@ class Simulator:
             return [e for e in (json.loads(line) for line in f if line.strip()) if e.get("type") == "task"]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.stderr.close()
+        stop_simulator(self.proc, self.stderr)
 
 
 class MeshSimulator:
@@ -144,13 +149,7 @@ mesh:
 """
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.stderr.close()
+        stop_simulator(self.proc, self.stderr)
 
 
 def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s", extra=""):
