@@ -53,6 +53,11 @@ ClinicalTraffic::ClinicalTraffic(TrafficSettings settings)
     if (second >= first) ++second;
     forced_ = {{first, index_of(writers_, "RW1")}, {second, index_of(writers_, "NTV21")}};
     seen_.assign(writers_.size(), false);
+
+    // A practice user may change share-in for any outside writer (the practice itself is first).
+    std::vector<std::string> outside;
+    for (std::size_t i = 1; i < writers_.size(); ++i) outside.push_back(writers_[i].ods);
+    changes_.emplace(settings_.seed, std::move(outside), patients_);
 }
 
 std::uint64_t ClinicalTraffic::ticks_after_delay(double min_seconds, double max_seconds) {
@@ -74,6 +79,10 @@ json::object ClinicalTraffic::next(SysSeconds now) {
 
     for (const auto& [at, writer] : forced_)
         if (tick == at && !seen_[writer]) return new_write(now, writer);
+
+    // Not within the demo's first ten events, whose ticks the forced writes above rely on.
+    if (tick >= kGuaranteeWindow)
+        if (auto change = changes_->next()) return std::move(*change);
 
     if (!pending_.empty() && pending_.begin()->first.first <= tick) {
         FollowUp f = std::move(pending_.begin()->second);

@@ -1,14 +1,16 @@
 #pragma once
 // ClinicalTraffic: the simulated practice's stream of events, deterministic from a seed.
 //
-// Time is counted in ticks, one event per tick (the server ticks at --rate). Each tick gives
-// either a follow-up that has fallen due (a review, amendment or entered-in-error of an earlier
+// Time is counted in ticks, one event per tick (the server ticks at --rate). After the first ten
+// ticks, a tick may give one of the rarer record changes (sharing.changed, patient.flags: see
+// record_changes.hpp). Otherwise a tick gives either a follow-up that has fallen due (a review, amendment or entered-in-error of an earlier
 // third-party write, scheduled a random number of ticks ahead) or a new write. The content
 // depends only on the seed, the rate, the review delay and the wall time passed in (used for
 // timestamps inside resources), so the same seed gives the same events.
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -18,6 +20,7 @@
 
 #include "clinical_catalogue.hpp"
 #include "london_time.hpp"
+#include "record_changes.hpp"
 #include "sim_random.hpp"
 
 namespace gpwatch::sim {
@@ -34,7 +37,8 @@ class ClinicalTraffic {
 public:
     explicit ClinicalTraffic(TrafficSettings settings);
 
-    // The body of the next event: "event" and its entry / item / by members. The publisher adds
+    // The body of the next event: "event" and its entry / item / by members (or those of
+    // sharing.changed / patient.flags). The publisher adds
     // type, seq, time and practice.
     boost::json::object next(SysSeconds now);
 
@@ -68,6 +72,7 @@ private:
     std::vector<std::pair<std::uint64_t, std::size_t>> forced_;
     bool never_review_next_ = false;  // the next scheduled write gets no review (see new_write())
     std::vector<bool> seen_;
+    std::optional<RecordChanges> changes_;  // made once the patients are drawn
 };
 
 }  // namespace gpwatch::sim

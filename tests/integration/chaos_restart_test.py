@@ -5,6 +5,8 @@ five times. Afterwards:
   - every third-party write in the simulator's journal is in the ledger exactly once, with exactly
     as many events as the journal sent for it, and the review state the journal implies;
   - nothing the practice wrote itself is in the ledger;
+  - the processor-drift rows (sharing.changed that departs from the settings) each name a
+    sharing.changed the journal sent, and are kept apart from the third-party writes;
   - every alert exists exactly once, in the ledger and in the duty inbox;
   - a final restart repeats nothing, and SIGTERM exits 0 within 10 s.
 
@@ -92,7 +94,18 @@ def main(workdir):
     check([e["seq"] for e in journal] == list(range(1, COUNT + 1)), "journal seqs are not 1..N")
     expected, own = expected_from_journal(journal)
 
-    writes = daemon.ctl_json("writes")
+    rows = daemon.ctl_json("writes")
+    # A sharing.changed that departs from the settings opens a processor-drift row among the
+    # writes (one per episode); it is nobody's write into a record, so it is checked on its own.
+    drifts = [w for w in rows if w["event"] == "sharing.changed"]
+    writes = [w for w in rows if w["event"] != "sharing.changed"]
+    sharing_seqs = {e["seq"] for e in journal if e["event"] == "sharing.changed"}
+    for d in drifts:
+        check(d["seq"] in sharing_seqs, f"drift row {d['upstream_id']} names seq {d['seq']}, not a sharing.changed")
+    drift_ids = Counter(d["upstream_id"] for d in drifts)
+    check(all(n == 1 for n in drift_ids.values()), "a processor drift is recorded twice")
+    log(f"{len(sharing_seqs)} sharing.changed sent, {len(drifts)} processor drift(s) recorded; "
+        f"{sum(e['event'] == 'patient.flags' for e in journal)} patient.flags sent")
     ids = Counter(w["upstream_id"] for w in writes)
     dupes = [i for i, n in ids.items() if n > 1]
     check(not dupes, f"writes recorded more than once: {dupes[:5]}")
@@ -139,7 +152,8 @@ def main(workdir):
     with open(os.path.join(workdir, "gpwatchd.log")) as f:
         text = f.read()
     for e in journal:
-        nhs = e.get("entry", {}).get("patient", {}).get("nhs_number")
+        # Writes carry the patient in entry; patient.flags carries it at the top.
+        nhs = (e.get("entry") or e).get("patient", {}).get("nhs_number")
         check(not nhs or nhs not in text, "an NHS number appears in gpwatchd's log")
     log("no NHS number in gpwatchd's log")
 
