@@ -82,7 +82,10 @@ const char* what_to_do(Reason r) {
 }
 
 std::string what_arrived(const WriteRecord& w) {
-    std::string what = w.resource_type.empty() ? std::string("An entry") : w.resource_type;
+    // An Update Record's first coding is its Composition type: the pharmacy service it records.
+    std::string what = w.feed == Feed::update_record ? std::string("GP Connect Update Record")
+                       : w.resource_type.empty()     ? std::string("An entry")
+                                                     : w.resource_type;
     for (const auto& c : w.codes) {
         if (c.display.empty()) continue;
         what += ": " + c.display + " (code " + c.code + ")";
@@ -108,7 +111,8 @@ AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict&
     std::string sev = to_string(v.severity);
     for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     t.subject = "[" + sev + "] " + subject_phrase(v.reason, who);
-    if (!w.resource_type.empty()) t.subject += " - " + w.resource_type;
+    if (w.feed == Feed::update_record) t.subject += " - Update Record";
+    else if (!w.resource_type.empty()) t.subject += " - " + w.resource_type;
 
     std::string b;
     b += sev + ": " + headline(v.reason) + ".\n\n";

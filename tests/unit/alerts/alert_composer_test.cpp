@@ -54,3 +54,29 @@ TEST(AlertComposer, WarnsWhenTheNhsNumberFailsItsCheckDigit) {
     EXPECT_NE(t.body.find("fails its check digit"), std::string::npos);
     EXPECT_EQ(t.subject.rfind("[HIGH] ", 0), 0u);
 }
+
+TEST(AlertComposer, AnUpdateRecordSaysSoAndNamesTheService) {
+    WriteRecord w = write_from_rw1();
+    w.feed = Feed::update_record;
+    w.upstream_id = "bp-0001";
+    w.author = {"FX482", "Hillcrest Chemist", "community-pharmacy", "", ""};
+    w.resource_type = "Composition";
+    w.codes = {{"http://snomed.info/sct", "1659111000000107", "Community Pharmacy Blood Pressure Check Service",
+                "Composition"}};
+    Verdict v{Reason::unauthorised_write, Severity::urgent, "Update Record is switched off."};
+    auto t = alerts::compose(settings(), w, v);
+    EXPECT_EQ(t.subject, "[URGENT] Unauthorised write by Hillcrest Chemist (FX482) - Update Record");
+    EXPECT_NE(t.body.find("What:     GP Connect Update Record: Community Pharmacy Blood Pressure Check Service "
+                          "(code 1659111000000107)"),
+              std::string::npos)
+        << t.body;
+}
+
+TEST(AlertComposer, AnAlertAboutNoPatientHasNoPatientLine) {
+    WriteRecord w = write_from_rw1();
+    w.nhs_number.clear();
+    w.nhs_number_valid = false;
+    Verdict v{Reason::processor_drift, Severity::urgent, "Update Record was switched on by the supplier."};
+    auto t = alerts::compose(settings(), w, v);
+    EXPECT_EQ(t.body.find("Patient:"), std::string::npos) << t.body;
+}
