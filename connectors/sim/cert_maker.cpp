@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -52,14 +53,14 @@ Owned<EVP_PKEY> make_key() {
     return key;
 }
 
-void set_name(X509_NAME* name, const char* common_name) {
-    auto add = [&](const char* field, const char* value) {
-        if (!X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value),
-                                        -1, -1, 0))
+void set_name(X509_NAME* name, const std::string& organisation, const std::string& common_name) {
+    auto add = [&](const char* field, const std::string& value) {
+        if (!X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                        reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0))
             fail(std::string("name entry ") + field);
     };
     add("C", "GB");
-    add("O", "gpwatch simulator");
+    add("O", organisation);
     add("CN", common_name);
 }
 
@@ -71,9 +72,19 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
     if (!ext || !X509_add_ext(cert, ext.get(), -1)) fail(std::string("extension ") + OBJ_nid2sn(nid));
 }
 
+// Who a certificate is for: the CA itself (self-signed) or a leaf the CA signs.
+enum class Role { ca, server, client };
+
+// What a certificate says besides its key and common name.
+struct Profile {
+    std::string organisation;
+    long valid_days = 30;
+};
+
 // A certificate for `key` named `common_name`, issued by (issuer, issuer_key); self-signed when
-// issuer is null.
-Owned<X509> make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key) {
+// role is Role::ca (issuer and issuer_key unused).
+Owned<X509> make_cert(EVP_PKEY* key, const std::string& common_name, const Profile& profile, Role role,
+                      X509* issuer, EVP_PKEY* issuer_key) {
     Owned<X509> cert(X509_new());
     if (!cert || !X509_set_version(cert.get(), 2)) fail("X509_new");
 
@@ -84,25 +95,29 @@ Owned<X509> make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_
     if (!serial || !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get()))) fail("serial number");
 
     if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) ||
-        !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600))
+        !X509_gmtime_adj(X509_getm_notAfter(cert.get()), profile.valid_days * 24 * 3600))
         fail("validity");
     if (!X509_set_pubkey(cert.get(), key)) fail("public key");
-    set_name(X509_get_subject_name(cert.get()), common_name);
-    X509* signer = issuer ? issuer : cert.get();
+    set_name(X509_get_subject_name(cert.get()), profile.organisation, common_name);
+    X509* signer = role == Role::ca ? cert.get() : issuer;
     if (!X509_set_issuer_name(cert.get(), X509_get_subject_name(signer))) fail("issuer name");
 
     add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
-    if (issuer == nullptr) {
+    if (role == Role::ca) {
         add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
         add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
     } else {
         add_extension(cert.get(), signer, NID_authority_key_identifier, "keyid:always");
         add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
         add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
-        add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-        add_extension(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+        if (role == Role::server) {
+            add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
+            add_extension(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+        } else {
+            add_extension(cert.get(), signer, NID_ext_key_usage, "clientAuth");
+        }
     }
-    if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) <= 0) fail("signing");
+    if (X509_sign(cert.get(), role == Role::ca ? key : issuer_key, EVP_sha256()) <= 0) fail("signing");
     return cert;
 }
 
@@ -112,13 +127,13 @@ std::string bio_string(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(n));
 }
 
-std::string cert_pem(X509* cert) {
+std::string cert_to_pem(X509* cert) {
     Owned<BIO> bio(BIO_new(BIO_s_mem()));
     if (!bio || !PEM_write_bio_X509(bio.get(), cert)) fail("PEM certificate");
     return bio_string(bio.get());
 }
 
-std::string key_pem(EVP_PKEY* key) {
+std::string key_to_pem(EVP_PKEY* key) {
     Owned<BIO> bio(BIO_new(BIO_s_mem()));
     if (!bio || !PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)) fail("PEM key");
     return bio_string(bio.get());
@@ -126,12 +141,52 @@ std::string key_pem(EVP_PKEY* key) {
 
 }  // namespace
 
+struct TestCa::State {
+    Profile profile;
+    Owned<EVP_PKEY> key;
+    Owned<X509> cert;
+    std::string cert_pem;
+};
+
+TestCa::TestCa(const std::string& organisation, const std::string& common_name, long valid_days)
+    : state_(std::make_unique<State>()) {
+    state_->profile = {organisation, valid_days};
+    state_->key = make_key();
+    state_->cert = make_cert(state_->key.get(), common_name, state_->profile, Role::ca, nullptr, nullptr);
+    state_->cert_pem = cert_to_pem(state_->cert.get());
+}
+
+TestCa::~TestCa() = default;
+
+const std::string& TestCa::cert_pem() const { return state_->cert_pem; }
+
+LeafCert TestCa::issue(LeafRole role, const std::string& common_name) const {
+    Owned<EVP_PKEY> key = make_key();
+    Owned<X509> cert = make_cert(key.get(), common_name, state_->profile,
+                                 role == LeafRole::server ? Role::server : Role::client, state_->cert.get(),
+                                 state_->key.get());
+    return {cert_to_pem(cert.get()), key_to_pem(key.get())};
+}
+
 CertBundle make_ca_and_server_cert() {
-    Owned<EVP_PKEY> ca_key = make_key();
-    Owned<X509> ca = make_cert(ca_key.get(), "gpwatch-sim test CA", nullptr, nullptr);
-    Owned<EVP_PKEY> server_key = make_key();
-    Owned<X509> server = make_cert(server_key.get(), "localhost", ca.get(), ca_key.get());
-    return {cert_pem(ca.get()), cert_pem(server.get()), key_pem(server_key.get())};
+    const TestCa ca("gpwatch simulator", "gpwatch-sim test CA", 30);
+    LeafCert server = ca.issue(LeafRole::server, "localhost");
+    return {ca.cert_pem(), std::move(server.cert_pem), std::move(server.key_pem)};
+}
+
+bool cert_file_valid_for(const std::string& path, long seconds) {
+    std::string pem;
+    try {
+        pem = read_file(path);
+    } catch (const std::exception&) {
+        return false;
+    }
+    Owned<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    Owned<X509> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    ERR_clear_error();
+    if (!cert) return false;
+    time_t later = time(nullptr) + seconds;
+    return X509_cmp_time(X509_get0_notAfter(cert.get()), &later) > 0;
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

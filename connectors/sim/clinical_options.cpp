@@ -1,27 +1,8 @@
 #include "clinical_options.hpp"
 
-#include <charconv>
-#include <cmath>
-
 namespace gpwatch::sim {
 
 namespace {
-
-double parse_double(const std::string& option, const std::string& text) {
-    double v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v))
-        throw OptionError(option + ": expected a number, got '" + text + "'");
-    return v;
-}
-
-std::uint64_t parse_u64(const std::string& option, const std::string& text) {
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
-        throw OptionError(option + ": expected a whole number, got '" + text + "'");
-    return v;
-}
 
 void parse_listen(const std::string& text, ClinicalOptions& o) {
     const auto colon = text.rfind(':');
@@ -29,7 +10,7 @@ void parse_listen(const std::string& text, ClinicalOptions& o) {
         throw OptionError("--listen: expected HOST:PORT, got '" + text + "'");
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    const std::uint64_t port = parse_u64("--listen", text.substr(colon + 1));
+    const std::uint64_t port = parse_whole("--listen", text.substr(colon + 1));
     if (port > 65535) throw OptionError("--listen: port " + std::to_string(port) + " is out of range");
     o.listen_host = host;
     o.listen_port = static_cast<std::uint16_t>(port);
@@ -38,8 +19,8 @@ void parse_listen(const std::string& text, ClinicalOptions& o) {
 void parse_review_delay(const std::string& text, ClinicalOptions& o) {
     const auto colon = text.find(':');
     if (colon == std::string::npos) throw OptionError("--review-delay: expected MIN:MAX seconds, got '" + text + "'");
-    const double lo = parse_double("--review-delay", text.substr(0, colon));
-    const double hi = parse_double("--review-delay", text.substr(colon + 1));
+    const double lo = parse_number("--review-delay", text.substr(0, colon));
+    const double hi = parse_number("--review-delay", text.substr(colon + 1));
     if (lo < 0 || hi < lo) throw OptionError("--review-delay: need 0 <= MIN <= MAX, got '" + text + "'");
     o.review_min = lo;
     o.review_max = hi;
@@ -49,60 +30,42 @@ void parse_review_delay(const std::string& text, ClinicalOptions& o) {
 
 ClinicalOptions parse_clinical_options(const std::vector<std::string>& args) {
     ClinicalOptions o;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string name = args[i];
-        std::optional<std::string> inline_value;
-        if (const auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inline_value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
-        auto flag = [&] {
-            if (inline_value) throw OptionError(name + ": takes no value");
-        };
-        auto value = [&]() -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= args.size()) throw OptionError(name + ": missing value");
-            return args[++i];
-        };
-
+    for (OptionCursor arg(args); arg.next();) {
+        const std::string& name = arg.name();
         if (name == "--help" || name == "-h") {
-            flag();
+            arg.flag();
             o.help = true;
         } else if (name == "--listen") {
-            parse_listen(value(), o);
+            parse_listen(arg.value(), o);
         } else if (name == "--token") {
-            o.token = value();
-            if (o.token.empty()) throw OptionError("--token: must not be empty");
+            o.token = non_empty(name, arg.value());
         } else if (name == "--practice") {
-            o.practice = value();
-            if (o.practice.empty()) throw OptionError("--practice: must not be empty");
+            o.practice = non_empty(name, arg.value());
         } else if (name == "--cert-dir") {
-            o.cert_dir = value();
-            if (o.cert_dir.empty()) throw OptionError("--cert-dir: must not be empty");
+            o.cert_dir = non_empty(name, arg.value());
         } else if (name == "--cert") {
-            o.cert_file = value();
+            o.cert_file = arg.value();
         } else if (name == "--key") {
-            o.key_file = value();
+            o.key_file = arg.value();
         } else if (name == "--rate") {
-            o.rate = parse_double(name, value());
+            o.rate = parse_number(name, arg.value());
             if (o.rate <= 0 || o.rate > 100000) throw OptionError("--rate: must be > 0 and <= 100000 events per second");
         } else if (name == "--count") {
-            o.count = parse_u64(name, value());
+            o.count = parse_whole(name, arg.value());
         } else if (name == "--seed") {
-            o.seed = parse_u64(name, value());
+            o.seed = parse_whole(name, arg.value());
         } else if (name == "--journal") {
-            o.journal = value();
-            if (o.journal.empty()) throw OptionError("--journal: must not be empty");
+            o.journal = non_empty(name, arg.value());
         } else if (name == "--chaos") {
-            flag();
+            arg.flag();
             o.chaos = true;
         } else if (name == "--heartbeat") {
-            o.heartbeat = parse_double(name, value());
+            o.heartbeat = parse_number(name, arg.value());
             if (o.heartbeat <= 0) throw OptionError("--heartbeat: must be > 0 seconds");
         } else if (name == "--review-delay") {
-            parse_review_delay(value(), o);
+            parse_review_delay(arg.value(), o);
         } else {
-            throw OptionError("unknown option '" + args[i] + "'");
+            throw OptionError("unknown option '" + arg.word() + "'");
         }
     }
     if (o.cert_file.empty() != o.key_file.empty())

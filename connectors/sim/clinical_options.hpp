@@ -4,9 +4,10 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sim_cli.hpp"  // OptionError
 
 namespace gpwatch::sim {
 
@@ -27,11 +28,6 @@ struct ClinicalOptions {
     double review_min = 5;
     double review_max = 40;
     bool help = false;
-};
-
-// A bad command line; what() names the option.
-struct OptionError : std::runtime_error {
-    using std::runtime_error::runtime_error;
 };
 
 // args: the words after "clinical". Accepts "--name value" and "--name=value".

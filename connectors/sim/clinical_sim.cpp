@@ -3,17 +3,10 @@
 
 #include "clinical_sim.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <memory>
-#include <random>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cert_maker.hpp"
@@ -22,6 +15,7 @@
 #include "clinical_traffic.hpp"
 #include "event_log.hpp"
 #include "journal.hpp"
+#include "sim_runtime.hpp"
 #include "task_inbox.hpp"
 #include "traffic_clock.hpp"
 
@@ -34,35 +28,14 @@ namespace {
 
 constexpr std::size_t kRetainedEvents = 100000;
 
-void say(const std::string& line) {
-    std::fputs(line.c_str(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-}
-
-std::string url_host(const std::string& host) {
-    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 }  // namespace
 
 int run_clinical(const std::vector<std::string>& args) {
     ClinicalOptions options;
-    try {
-        options = parse_clinical_options(args);
-    } catch (const OptionError& e) {
-        std::cerr << "gpwatch-sim clinical: " << e.what() << "\n" << clinical_usage();
-        return 2;
-    }
-    if (options.help) {
-        std::cout << clinical_usage();
-        return 0;
-    }
-    spdlog::set_default_logger(spdlog::stderr_color_st("gpwatch-sim"));
-    if (const char* level = std::getenv("GPWATCH_SIM_LOG")) spdlog::set_level(spdlog::level::from_str(level));
-
-    const std::uint64_t seed = options.seed ? *options.seed : (std::uint64_t{std::random_device{}()} << 32) ^
-                                                                  std::random_device{}();
+    if (const auto code = parse_or_exit("clinical", args, parse_clinical_options, clinical_usage(), options))
+        return *code;
+    start_sim_logging();
+    const std::uint64_t seed = choose_seed(options.seed);
     try {
         // TLS first: the CA file must be in place before anyone can connect.
         asio::ssl::context tls(asio::ssl::context::tls_server);
@@ -100,13 +73,7 @@ int run_clinical(const std::vector<std::string>& args) {
         server_settings.session.heartbeat = std::chrono::duration<double>(options.heartbeat);
         server_settings.session.chaos = options.chaos;
         ClinicalSimServer server(ioc, tls, log, tasks, server_settings);
-        tcp::endpoint endpoint;
-        try {
-            endpoint = server.bind(options.listen_host, options.listen_port);
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error("cannot listen on " + options.listen_host + ":" +
-                                     std::to_string(options.listen_port) + ": " + e.code().message());
-        }
+        const tcp::endpoint endpoint = bind_server(server, options.listen_host, options.listen_port);
         // Bound but not yet listening: nobody can connect before the client's CA file exists.
         if (!ca_pem.empty()) write_file_atomic(options.cert_dir + "/ca.pem", ca_pem);
 
@@ -114,16 +81,9 @@ int run_clinical(const std::vector<std::string>& args) {
             say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");
         });
 
-        asio::signal_set signals(ioc, SIGINT, SIGTERM);
-        asio::steady_timer force_stop(ioc);
-        signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-            if (ec) return;
-            spdlog::info("clinical sim: signal {}, stopping", signo);
+        StopOnSignal stop_on_signal(ioc, "clinical sim", [&] {
             clock.stop();
             server.stop();
-            // Graceful first; whatever is still running after a moment is cut off.
-            force_stop.expires_after(std::chrono::milliseconds(500));
-            force_stop.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
         });
 
         server.start();
@@ -137,9 +97,7 @@ int run_clinical(const std::vector<std::string>& args) {
         spdlog::info("clinical sim: stopped after {} events (highest ack {})", log.latest_seq(), log.highest_ack());
         return 0;
     } catch (const std::exception& e) {
-        spdlog::critical("clinical sim: {}", e.what());
-        std::cerr << "gpwatch-sim clinical: " << e.what() << "\n";
-        return 1;
+        return start_failed("clinical", e);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "feed_session.hpp"
+#include "sim_listener.hpp"
 #include "task_inbox.hpp"
 
 namespace gpwatch::sim {
@@ -43,7 +44,6 @@ public:
     void stop();
 
 private:
-    boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> handle_connection(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<void> serve_task(FeedSession::TlsStream& stream,
                                             const boost::beast::http::request<boost::beast::http::string_body>& request,
@@ -54,10 +54,9 @@ private:
     ClinicalEventLog& log_;
     TaskInbox& tasks_;
     ClinicalServerSettings settings_;
-    boost::asio::ip::tcp::acceptor acceptor_;
+    SimListener listener_;
     std::vector<std::weak_ptr<FeedSession>> sessions_;
     std::mt19937_64 chaos_seeds_{std::random_device{}()};
-    bool stopping_ = false;
 };
 
 }  // namespace gpwatch::sim

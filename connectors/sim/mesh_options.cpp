@@ -1,35 +1,8 @@
 #include "mesh_options.hpp"
 
 #include <cctype>
-#include <charconv>
-#include <cmath>
 
 namespace gpwatch::sim {
-
-namespace {
-
-double parse_number(const std::string& option, const std::string& text) {
-    double v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v))
-        throw OptionError(option + ": expected a number, got '" + text + "'");
-    return v;
-}
-
-std::uint64_t parse_whole(const std::string& option, const std::string& text) {
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
-        throw OptionError(option + ": expected a whole number, got '" + text + "'");
-    return v;
-}
-
-std::string non_empty(const std::string& option, std::string value) {
-    if (value.empty()) throw OptionError(option + ": must not be empty");
-    return value;
-}
-
-}  // namespace
 
 std::chrono::milliseconds parse_duration(const std::string& option, const std::string& text) {
     std::size_t digits = 0;
@@ -50,56 +23,42 @@ std::chrono::milliseconds parse_duration(const std::string& option, const std::s
 
 MeshOptions parse_mesh_options(const std::vector<std::string>& args) {
     MeshOptions o;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string name = args[i];
-        std::optional<std::string> inline_value;
-        if (const auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inline_value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
-        auto flag = [&] {
-            if (inline_value) throw OptionError(name + ": takes no value");
-        };
-        auto value = [&]() -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= args.size()) throw OptionError(name + ": missing value");
-            return args[++i];
-        };
-
+    for (OptionCursor arg(args); arg.next();) {
+        const std::string& name = arg.name();
         if (name == "--help" || name == "-h") {
-            flag();
+            arg.flag();
             o.help = true;
         } else if (name == "--host") {
-            o.listen_host = non_empty(name, value());
+            o.listen_host = non_empty(name, arg.value());
         } else if (name == "--port") {
-            const std::uint64_t port = parse_whole(name, value());
+            const std::uint64_t port = parse_whole(name, arg.value());
             if (port > 65535) throw OptionError("--port: " + std::to_string(port) + " is out of range");
             o.listen_port = static_cast<std::uint16_t>(port);
         } else if (name == "--mailbox") {
-            o.mailbox = non_empty(name, value());
+            o.mailbox = non_empty(name, arg.value());
             if (o.mailbox.find(':') != std::string::npos) throw OptionError("--mailbox: must not contain ':'");
         } else if (name == "--password") {
-            o.password = non_empty(name, value());
+            o.password = non_empty(name, arg.value());
         } else if (name == "--shared-secret") {
-            o.shared_secret = non_empty(name, value());
+            o.shared_secret = non_empty(name, arg.value());
         } else if (name == "--state-dir") {
-            o.state_dir = non_empty(name, value());
+            o.state_dir = non_empty(name, arg.value());
         } else if (name == "--rate") {
-            o.rate = parse_number(name, value());
+            o.rate = parse_number(name, arg.value());
             if (o.rate <= 0 || o.rate > 10000) throw OptionError("--rate: must be > 0 and <= 10000 messages per second");
         } else if (name == "--count") {
-            o.count = parse_whole(name, value());
+            o.count = parse_whole(name, arg.value());
         } else if (name == "--seed") {
-            o.seed = parse_whole(name, value());
+            o.seed = parse_whole(name, arg.value());
         } else if (name == "--journal") {
-            o.journal = non_empty(name, value());
+            o.journal = non_empty(name, arg.value());
         } else if (name == "--expire-after") {
-            o.expire_after = parse_duration(name, value());
+            o.expire_after = parse_duration(name, arg.value());
         } else if (name == "--chaos") {
-            flag();
+            arg.flag();
             o.chaos = true;
         } else {
-            throw OptionError("unknown option '" + args[i] + "'");
+            throw OptionError("unknown option '" + arg.word() + "'");
         }
     }
     return o;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "clinical_options.hpp"  // OptionError
+#include "sim_cli.hpp"  // OptionError
 
 namespace gpwatch::sim {
 

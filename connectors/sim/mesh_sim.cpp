@@ -3,21 +3,15 @@
 
 #include "mesh_sim.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <memory>
-#include <random>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "journal.hpp"
@@ -25,6 +19,7 @@
 #include "mesh_mailbox.hpp"
 #include "mesh_options.hpp"
 #include "mesh_sim_server.hpp"
+#include "sim_runtime.hpp"
 #include "update_record_generator.hpp"
 
 namespace gpwatch::sim {
@@ -33,12 +28,6 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-void say(const std::string& line) {
-    std::fputs(line.c_str(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-}
 
 // Puts the next generated message in the inbox every 1/rate seconds until `count` arrived.
 asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator& generator, MeshMailbox& mailbox,
@@ -66,21 +55,9 @@ asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator&
 
 int run_mesh(const std::vector<std::string>& args) {
     MeshOptions options;
-    try {
-        options = parse_mesh_options(args);
-    } catch (const OptionError& e) {
-        std::cerr << "gpwatch-sim mesh: " << e.what() << "\n" << mesh_usage();
-        return 2;
-    }
-    if (options.help) {
-        std::cout << mesh_usage();
-        return 0;
-    }
-    spdlog::set_default_logger(spdlog::stderr_color_st("gpwatch-sim"));
-    if (const char* level = std::getenv("GPWATCH_SIM_LOG")) spdlog::set_level(spdlog::level::from_str(level));
-
-    const std::uint64_t seed = options.seed ? *options.seed : (std::uint64_t{std::random_device{}()} << 32) ^
-                                                                  std::random_device{}();
+    if (const auto code = parse_or_exit("mesh", args, parse_mesh_options, mesh_usage(), options)) return *code;
+    start_sim_logging();
+    const std::uint64_t seed = choose_seed(options.seed);
     try {
         const MeshTlsFiles files = ensure_mesh_certificates(options.state_dir, options.mailbox);
         asio::ssl::context tls(asio::ssl::context::tls_server);
@@ -98,37 +75,23 @@ int run_mesh(const std::vector<std::string>& args) {
         settings.chaos = options.chaos;
         settings.chaos_seed = seed ^ 0x9e3779b97f4a7c15ULL;
         MeshSimServer server(ioc, tls, mailbox, settings);
-        tcp::endpoint endpoint;
-        try {
-            endpoint = server.bind(options.listen_host, options.listen_port);
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error("cannot listen on " + options.listen_host + ":" +
-                                     std::to_string(options.listen_port) + ": " + e.code().message());
-        }
+        const tcp::endpoint endpoint = bind_server(server, options.listen_host, options.listen_port);
 
         bool stopped = false;
         asio::steady_timer arrival_timer(ioc);
-        asio::signal_set signals(ioc, SIGINT, SIGTERM);
-        asio::steady_timer force_stop(ioc);
-        signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-            if (ec) return;
-            spdlog::info("mesh sim: signal {}, stopping", signo);
+        StopOnSignal stop_on_signal(ioc, "mesh sim", [&] {
             stopped = true;
             arrival_timer.cancel();
             server.stop();
-            force_stop.expires_after(std::chrono::milliseconds(500));
-            force_stop.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
         });
 
         server.start();
         asio::co_spawn(ioc, arrivals(arrival_timer, generator, mailbox, options.rate, options.count, stopped),
                        asio::detached);
-        const std::string host = options.listen_host.find(':') != std::string::npos ? "[" + options.listen_host + "]"
-                                                                                    : options.listen_host;
-        say("gpwatch-sim mesh: listening on https://" + host + ":" + std::to_string(endpoint.port()) +
-            "/messageexchange/" + options.mailbox + " (ca: " + files.ca_cert + ", client cert: " + files.client_cert +
-            ", client key: " + files.client_key + (files.made ? ", made now" : ", reused") + ", seed " +
-            std::to_string(seed) + ")");
+        say("gpwatch-sim mesh: listening on https://" + url_host(options.listen_host) + ":" +
+            std::to_string(endpoint.port()) + "/messageexchange/" + options.mailbox + " (ca: " + files.ca_cert +
+            ", client cert: " + files.client_cert + ", client key: " + files.client_key +
+            (files.made ? ", made now" : ", reused") + ", seed " + std::to_string(seed) + ")");
         spdlog::info("mesh sim: mailbox {}, rate {}/s, count {}, expiry after {} ms{}", options.mailbox, options.rate,
                      options.count, options.expire_after.count(), options.chaos ? ", chaos on" : "");
         ioc.run();
@@ -136,9 +99,7 @@ int run_mesh(const std::vector<std::string>& args) {
                      mailbox.acknowledged_count());
         return 0;
     } catch (const std::exception& e) {
-        spdlog::critical("mesh sim: {}", e.what());
-        std::cerr << "gpwatch-sim mesh: " << e.what() << "\n";
-        return 1;
+        return start_failed("mesh", e);
     }
 }
 

@@ -1,12 +1,11 @@
 #include "mesh_sim_server.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <charconv>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -110,15 +109,6 @@ std::string mex_timestamp() {
     return buf;
 }
 
-void log_exception(const char* what, std::exception_ptr e) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        spdlog::error("mesh sim: {} failed: {}", what, x.what());
-    }
-}
-
 }  // namespace
 
 void configure_mesh_tls(asio::ssl::context& tls, const std::string& cert_file, const std::string& key_file,
@@ -141,55 +131,26 @@ MeshSimServer::MeshSimServer(asio::io_context& ioc, asio::ssl::context& tls, Mes
       settings_(std::move(settings)),
       auth_(settings_.credentials),
       chaos_rng_(settings_.chaos_seed),
-      acceptor_(ioc) {}
+      listener_(ioc, "mesh sim") {}
 
 tcp::endpoint MeshSimServer::bind(const std::string& host, std::uint16_t port) {
-    tcp::endpoint endpoint;
-    beast::error_code ec;
-    const auto address = asio::ip::make_address(host, ec);
-    if (!ec) {
-        endpoint = tcp::endpoint(address, port);
-    } else {
-        tcp::resolver resolver(ioc_);
-        endpoint = *resolver.resolve(host, std::to_string(port)).begin();
-    }
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    return acceptor_.local_endpoint();
+    return listener_.bind(host, port);
 }
 
 void MeshSimServer::start() {
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-    asio::co_spawn(ioc_, accept_loop(), [](std::exception_ptr e) { log_exception("accept loop", e); });
+    listener_.start(std::bind_front(&MeshSimServer::handle_connection, this));
 }
 
 void MeshSimServer::stop() {
-    stopping_ = true;
+    listener_.stop();
     beast::error_code ec;
-    acceptor_.close(ec);
     for (auto* socket : sockets_) socket->close(ec);
 }
 
-asio::awaitable<void> MeshSimServer::accept_loop() {
-    while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(use_awaitable));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || stopping_) co_return;
-            spdlog::warn("mesh sim: accept failed: {}", ec.message());
-            continue;
-        }
-        asio::co_spawn(ioc_, handle_connection(std::move(socket)),
-                       [](std::exception_ptr e) { log_exception("connection", e); });
-    }
-}
-
 asio::awaitable<void> MeshSimServer::handle_connection(tcp::socket socket) {
-    std::string peer = "client";
+    const std::string peer = SimListener::peer_name(socket);
     {
         beast::error_code ec;
-        const auto ep = socket.remote_endpoint(ec);
-        if (!ec) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
         // A response goes out as several TLS records; without this, Nagle's algorithm holds the
         // later ones back until the client's delayed ACK (~40 ms per request).
         socket.set_option(tcp::no_delay(true), ec);
@@ -210,7 +171,7 @@ asio::awaitable<void> MeshSimServer::handle_connection(tcp::socket socket) {
     }
 
     beast::flat_buffer buffer;
-    while (!stopping_) {
+    while (!listener_.stopping()) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(kMaxRequestBody);
         parser.header_limit(kMaxRequestHeader);

@@ -19,6 +19,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "mesh_request_auth.hpp"
+#include "sim_listener.hpp"
 #include "sim_random.hpp"
 
 namespace gpwatch::sim {
@@ -49,7 +50,6 @@ public:
     Response respond(const Request& request);
 
 private:
-    boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> handle_connection(boost::asio::ip::tcp::socket socket);
     Response download(const Request& request, const std::string& id, std::uint32_t chunk, bool whole);
 
@@ -59,9 +59,8 @@ private:
     MeshServerSettings settings_;
     MeshRequestAuth auth_;
     SimRandom chaos_rng_;
-    boost::asio::ip::tcp::acceptor acceptor_;
+    SimListener listener_;
     std::unordered_set<boost::asio::ip::tcp::socket*> sockets_;
-    bool stopping_ = false;
 };
 
 // Mutual-TLS server context: TLS >= 1.2, the client must present a certificate signed by the CA

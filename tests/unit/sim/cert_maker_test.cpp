@@ -83,4 +83,48 @@ TEST(CertMaker, WriteFileAtomicReplacesTheFileAndLeavesNoTemporary) {
     EXPECT_THROW(read_file((dir / "missing.pem").string()), std::runtime_error);
 }
 
+TEST(CertMaker, ClientCertificateIsForClientsOnlyAndNamedAsAsked) {
+    const TestCa ca("gpwatch test", "test CA", 2);
+    const LeafCert client = ca.issue(LeafRole::client, "C84001OT001");
+    auto ca_cert = load_cert(ca.cert_pem());
+    auto cert = load_cert(client.cert_pem);
+    auto key = load_key(client.key_pem);
+    ASSERT_TRUE(ca_cert && cert && key);
+    EXPECT_EQ(X509_check_private_key(cert.get(), key.get()), 1);
+    EXPECT_EQ(X509_check_ca(cert.get()), 0);
+
+    char cn[64] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
+    EXPECT_STREQ(cn, "C84001OT001");
+    char org[64] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_organizationName, org, sizeof org);
+    EXPECT_STREQ(org, "gpwatch test");
+
+    std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
+    ASSERT_EQ(X509_STORE_add_cert(store.get(), ca_cert.get()), 1);
+    for (const int purpose : {X509_PURPOSE_SSL_CLIENT, X509_PURPOSE_SSL_SERVER}) {
+        std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
+        ASSERT_EQ(X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr), 1);
+        X509_STORE_CTX_set_purpose(ctx.get(), purpose);
+        // Good for a TLS client, refused as a server certificate (extendedKeyUsage clientAuth only).
+        EXPECT_EQ(X509_verify_cert(ctx.get()) == 1, purpose == X509_PURPOSE_SSL_CLIENT) << purpose;
+    }
+}
+
+TEST(CertMaker, CertFileValidForLooksAtTheExpiryAndTheFile) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(testing::TempDir()) / "sim_cert_maker_valid_test";
+    fs::remove_all(dir);
+    const std::string path = (dir / "ca.pem").string();
+    EXPECT_FALSE(cert_file_valid_for(path, 0));  // missing
+
+    const TestCa ca("gpwatch test", "test CA", 2);  // expires in two days
+    write_file_atomic(path, ca.cert_pem());
+    EXPECT_TRUE(cert_file_valid_for(path, 24L * 3600));
+    EXPECT_FALSE(cert_file_valid_for(path, 3L * 24 * 3600));
+
+    write_file_atomic(path, "not a certificate\n");
+    EXPECT_FALSE(cert_file_valid_for(path, 0));
+}
+
 }  // namespace gpwatch::sim
