@@ -82,7 +82,8 @@ def main(workdir):
     journal = sim.journal_events()
     third_party = {e["entry"]["id"] for e in journal
                    if e["event"].startswith("entry.") and e["entry"]["author"]["ods"] != "C84001"}
-    ids = [w["upstream_id"] for w in daemon.ctl_json("writes")]
+    # Processor-drift rows (a sharing.changed departing from the settings) are not writes.
+    ids = [w["upstream_id"] for w in daemon.ctl_json("writes") if w["event"] != "sharing.changed"]
     check(len(ids) == len(set(ids)) and set(ids) == third_party,
           "across the reloads a write was lost or recorded twice")
     alerts = daemon.ctl_json("alerts")
