@@ -236,7 +236,8 @@ TEST(Visibility, OnlyOnlineAccessWithoutEnhancedReviewAndWithoutNopatIsVisible) 
     policy::Facts facts;
     EXPECT_FALSE(find(policy::evaluate(s, write_by("RT5"), facts), Reason::patient_visible_before_review));
     facts.patient.online_access = true;
-    const auto* v = find(policy::evaluate(s, write_by("RT5"), facts), Reason::patient_visible_before_review);
+    const auto visible = policy::evaluate(s, write_by("RT5"), facts);  // kept: v points into it
+    const auto* v = find(visible, Reason::patient_visible_before_review);
     ASSERT_TRUE(v);
     EXPECT_EQ(v->severity, Severity::high);
     auto nopat = write_by("RT5");
