@@ -242,10 +242,12 @@ void RecordIngest::apply_flag_changes(const RecordEvent& ev, const std::vector<p
         controller_.set_patient_flag(ev.nhs_number, policy::to_string(c.flag), c.on, at, source);
         ++result.flags_changed;
     }
-    if (spdlog::should_log(spdlog::level::info))
-        spdlog::info("patient {}: {} flag change(s) from {}", pseudonymiser_.pseudonym(ev.nhs_number),
-                     changes.size(),
+    if (spdlog::should_log(spdlog::level::info)) {
+        // Logs name the patient by pseudonym only (daemon/privacy), never by NHS number.
+        const std::string patient_pseudonym = pseudonymiser_.pseudonym(ev.nhs_number);
+        spdlog::info("patient {}: {} flag change(s) from {}", patient_pseudonym, changes.size(),
                      ev.kind == EventKind::patient_flags ? "patient.flags" : "a write's codes");
+    }
 }
 
 policy::PatientFlags RecordIngest::patient_flags_of(const std::string& nhs_number) {

@@ -167,6 +167,22 @@ std::int64_t DeliveryLedger::next_delivery_attempt() {
     return 0;
 }
 
+// The alerts a digest covers share its fate on that sink: delivered with it (at `delivered_at`)
+// or failed with it (with `error`).
+void DeliveryLedger::settle_digest_members(std::int64_t digest_id, const std::string& sink, const char* state,
+                                           std::int64_t delivered_at, const std::string& error) {
+    std::vector<std::int64_t> covered;
+    auto c = db_.prepare("SELECT alert_id FROM alert_deliveries WHERE digest_id = ?1 AND sink = ?2");
+    c.bind(1, digest_id).bind(2, sink);
+    while (c.step()) covered.push_back(c.int64(0));
+    auto u = db_.prepare(
+        "UPDATE alert_deliveries SET state = ?3, delivered_at = CASE WHEN ?4 > 0 THEN ?4 ELSE delivered_at END, "
+        "last_error = CASE WHEN ?5 != '' THEN ?5 ELSE last_error END WHERE digest_id = ?1 AND sink = ?2");
+    u.bind(1, digest_id).bind(2, sink).bind(3, std::string_view(state)).bind(4, delivered_at).bind(5, error);
+    u.run();
+    for (auto id : covered) refresh_alert(id);
+}
+
 void DeliveryLedger::delivery_succeeded(std::int64_t alert_id, const std::string& sink, std::int64_t now) {
     auto s = db_.prepare(
         "UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?3 "
@@ -175,16 +191,7 @@ void DeliveryLedger::delivery_succeeded(std::int64_t alert_id, const std::string
     s.run();
     refresh_alert(alert_id);
     // A digest carries the alerts it covers: they are delivered to this sink with it.
-    std::vector<std::int64_t> covered;
-    auto c = db_.prepare("SELECT alert_id FROM alert_deliveries WHERE digest_id = ?1 AND sink = ?2");
-    c.bind(1, alert_id).bind(2, sink);
-    while (c.step()) covered.push_back(c.int64(0));
-    auto u = db_.prepare(
-        "UPDATE alert_deliveries SET state = 'delivered', delivered_at = ?3 "
-        "WHERE digest_id = ?1 AND sink = ?2");
-    u.bind(1, alert_id).bind(2, sink).bind(3, now);
-    u.run();
-    for (auto id : covered) refresh_alert(id);
+    settle_digest_members(alert_id, sink, "delivered", now, "");
 }
 
 void DeliveryLedger::delivery_retry(std::int64_t alert_id, const std::string& sink, std::int64_t next_attempt_at,
@@ -204,15 +211,7 @@ void DeliveryLedger::delivery_failed(std::int64_t alert_id, const std::string& s
     s.bind(1, alert_id).bind(2, sink).bind(3, error);
     s.run();
     refresh_alert(alert_id);
-    std::vector<std::int64_t> covered;
-    auto c = db_.prepare("SELECT alert_id FROM alert_deliveries WHERE digest_id = ?1 AND sink = ?2");
-    c.bind(1, alert_id).bind(2, sink);
-    while (c.step()) covered.push_back(c.int64(0));
-    auto u = db_.prepare(
-        "UPDATE alert_deliveries SET state = 'failed', last_error = ?3 WHERE digest_id = ?1 AND sink = ?2");
-    u.bind(1, alert_id).bind(2, sink).bind(3, "in digest " + std::to_string(alert_id) + ": " + error);
-    u.run();
-    for (auto id : covered) refresh_alert(id);
+    settle_digest_members(alert_id, sink, "failed", 0, "in digest " + std::to_string(alert_id) + ": " + error);
 }
 
 std::int64_t DeliveryLedger::add_digest(const Alert& d, const std::string& sink, std::int64_t now) {

@@ -116,6 +116,8 @@ public:
 
 private:
     void refresh_alert(std::int64_t alert_id);
+    void settle_digest_members(std::int64_t digest_id, const std::string& sink, const char* state,
+                               std::int64_t delivered_at, const std::string& error);
     sqlite::Connection& db_;
 };
 
