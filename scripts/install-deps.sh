@@ -10,10 +10,14 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libyaml-cpp-dev
   libspdlog-dev libhowardhinnant-date-dev libsystemd-dev
   libpugixml-dev libcurl4-openssl-dev zlib1g-dev
+  # LMC reports: the IncidentReport protobuf; the collector's PostgreSQL backend (libpq)
+  protobuf-compiler libprotobuf-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl sqlite3
   # real peers in tests: an SMTP server, Prometheus' promtool; clang's libFuzzer for the fuzz targets
   python3-aiosmtpd prometheus clang libclang-rt-14-dev
+  # the collector's real peers in tests: a PostgreSQL server the test starts; Chromium for its page
+  postgresql chromium
   # run time: the tz database for Europe/London
   tzdata ca-certificates
 )
