@@ -64,6 +64,8 @@ ClinicalOptions parse_clinical_options(const std::vector<std::string>& args) {
             if (o.heartbeat <= 0) throw OptionError("--heartbeat: must be > 0 seconds");
         } else if (name == "--review-delay") {
             parse_review_delay(arg.value(), o);
+        } else if (name == "--backdate") {
+            o.backdate = parse_duration(name, arg.value());
         } else {
             throw OptionError("unknown option '" + arg.word() + "'");
         }
@@ -87,7 +89,8 @@ const char* clinical_usage() {
            "                          POST /tasks ({\"type\":\"task\",...}), as a JSON line\n"
            "  --chaos                 drop client connections at random moments\n"
            "  --heartbeat SECONDS     heartbeat interval (default 5)\n"
-           "  --review-delay MIN:MAX  seconds before a write is filed or rejected (default 5:40)\n";
+           "  --review-delay MIN:MAX  seconds before a write is filed or rejected (default 5:40)\n"
+           "  --backdate DURATION     date every event this far in the past, e.g. 7d (default: now)\n";
 }
 
 }  // namespace gpwatch::sim

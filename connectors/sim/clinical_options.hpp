@@ -2,6 +2,7 @@
 // The command line of `gpwatch-sim clinical`. Every option has a default that works with
 // config/gpwatchd.yaml as shipped.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ struct ClinicalOptions {
     std::optional<std::uint64_t> seed;
     std::string journal;
     bool chaos = false;
+    // Every event time (and entry time) lies this far in the past: last week's traffic
+    // replayed, as the feed sends it when a subscriber catches up after an outage.
+    std::chrono::milliseconds backdate{0};
     double heartbeat = 5;
     double review_min = 5;
     double review_max = 40;

@@ -77,7 +77,8 @@ int run_clinical(const std::vector<std::string>& args) {
         // Bound but not yet listening: nobody can connect before the client's CA file exists.
         if (!ca_pem.empty()) write_file_atomic(options.cert_dir + "/ca.pem", ca_pem);
 
-        TrafficClock clock(ioc, traffic, log, options.rate, options.count, [&] {
+        TrafficClock clock(ioc, traffic, log, options.rate, options.count,
+                           std::chrono::duration_cast<std::chrono::seconds>(options.backdate), [&] {
             say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");
         });
 

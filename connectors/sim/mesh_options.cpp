@@ -1,25 +1,6 @@
 #include "mesh_options.hpp"
 
-#include <cctype>
-
 namespace gpwatch::sim {
-
-std::chrono::milliseconds parse_duration(const std::string& option, const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
-        ++digits;
-    const std::string unit = text.substr(digits);
-    const double n = parse_number(option, text.substr(0, digits));
-    double ms = 0;
-    if (unit == "ms") ms = n;
-    else if (unit.empty() || unit == "s") ms = n * 1e3;
-    else if (unit == "m") ms = n * 60e3;
-    else if (unit == "h") ms = n * 3600e3;
-    else if (unit == "d") ms = n * 86400e3;
-    else throw OptionError(option + ": expected a duration like 5d, 2h, 10m, 30s or 500ms, got '" + text + "'");
-    if (ms <= 0 || ms > 1e12) throw OptionError(option + ": must be > 0, got '" + text + "'");
-    return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-}
 
 MeshOptions parse_mesh_options(const std::vector<std::string>& args) {
     MeshOptions o;
@@ -57,6 +38,8 @@ MeshOptions parse_mesh_options(const std::vector<std::string>& args) {
         } else if (name == "--chaos") {
             arg.flag();
             o.chaos = true;
+        } else if (name == "--backdate") {
+            o.backdate = parse_duration(name, arg.value());
         } else {
             throw OptionError("unknown option '" + arg.word() + "'");
         }
@@ -79,7 +62,8 @@ const char* mesh_usage() {
            "  --seed S                random seed (default: random, printed at start)\n"
            "  --journal FILE          append one JSON line per message delivered and per acknowledgement\n"
            "  --expire-after D        unacknowledged messages expire (410) after D: 5d, 2h, 30s, 500ms (default 5d)\n"
-           "  --chaos                 now and then answer 500/503 or drop the connection\n";
+           "  --chaos                 now and then answer 500/503 or drop the connection\n"
+           "  --backdate DURATION     date every message this far in the past, e.g. 7d (default: now)\n";
 }
 
 }  // namespace gpwatch::sim

@@ -25,6 +25,9 @@ struct MeshOptions {
     std::string journal;
     std::chrono::milliseconds expire_after = std::chrono::hours(24 * 5);
     bool chaos = false;
+    // Every time written into a message (and its MESH headers) lies this far in the past:
+    // last week's traffic replayed, as a mailbox holds it after a long outage.
+    std::chrono::milliseconds backdate{0};
     bool help = false;
 };
 

@@ -31,7 +31,8 @@ namespace {
 
 // Puts the next generated message in the inbox every 1/rate seconds until `count` arrived.
 asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator& generator, MeshMailbox& mailbox,
-                               double rate, std::uint64_t count, bool& stopped) {
+                               double rate, std::uint64_t count, std::chrono::milliseconds backdate,
+                               bool& stopped) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     const std::chrono::duration<double> period(1.0 / rate);
@@ -40,7 +41,7 @@ asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator&
         timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(n)));
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || stopped) co_return;
-        GeneratedMessage message = generator.next(std::chrono::system_clock::now());
+        GeneratedMessage message = generator.next(std::chrono::system_clock::now() - backdate);
         const std::string id = message.mesh_id;
         if (!mailbox.deliver(std::move(message))) {
             spdlog::warn("mesh sim: inbox full, message {} not delivered", id);
@@ -86,7 +87,8 @@ int run_mesh(const std::vector<std::string>& args) {
         });
 
         server.start();
-        asio::co_spawn(ioc, arrivals(arrival_timer, generator, mailbox, options.rate, options.count, stopped),
+        asio::co_spawn(ioc, arrivals(arrival_timer, generator, mailbox, options.rate, options.count, options.backdate,
+                                stopped),
                        asio::detached);
         say("gpwatch-sim mesh: listening on https://" + url_host(options.listen_host) + ":" +
             std::to_string(endpoint.port()) + "/messageexchange/" + options.mailbox + " (ca: " + files.ca_cert +

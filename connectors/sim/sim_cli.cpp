@@ -1,5 +1,6 @@
 #include "sim_cli.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -47,5 +48,23 @@ std::string non_empty(const std::string& option, std::string value) {
     if (value.empty()) throw OptionError(option + ": must not be empty");
     return value;
 }
+
+std::chrono::milliseconds parse_duration(const std::string& option, const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+        ++digits;
+    const std::string unit = text.substr(digits);
+    const double n = parse_number(option, text.substr(0, digits));
+    double ms = 0;
+    if (unit == "ms") ms = n;
+    else if (unit.empty() || unit == "s") ms = n * 1e3;
+    else if (unit == "m") ms = n * 60e3;
+    else if (unit == "h") ms = n * 3600e3;
+    else if (unit == "d") ms = n * 86400e3;
+    else throw OptionError(option + ": expected a duration like 5d, 2h, 10m, 30s or 500ms, got '" + text + "'");
+    if (ms <= 0 || ms > 1e12) throw OptionError(option + ": must be > 0, got '" + text + "'");
+    return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
 
 }  // namespace gpwatch::sim

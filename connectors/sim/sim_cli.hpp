@@ -3,6 +3,7 @@
 // the error type, "--name value" / "--name=value" walking, and checked number parsing, so both
 // sub-commands accept and reject words the same way.
 
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <optional>
@@ -48,6 +49,10 @@ double parse_number(const std::string& option, const std::string& text);
 
 // A non-negative whole number; throws OptionError naming `option` otherwise.
 std::uint64_t parse_whole(const std::string& option, const std::string& text);
+
+// A positive duration like 5d, 2h, 10m, 30s or 500ms (a bare number is seconds); throws
+// OptionError naming `option` otherwise.
+std::chrono::milliseconds parse_duration(const std::string& option, const std::string& text);
 
 // `value` unchanged; throws OptionError naming `option` when it is empty.
 std::string non_empty(const std::string& option, std::string value);

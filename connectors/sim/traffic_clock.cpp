@@ -13,12 +13,14 @@ namespace gpwatch::sim {
 namespace asio = boost::asio;
 
 TrafficClock::TrafficClock(asio::io_context& ioc, ClinicalTraffic& traffic, ClinicalEventLog& log, double rate,
-                           std::uint64_t count, std::function<void()> on_all_generated)
+                           std::uint64_t count, std::chrono::seconds backdate,
+                           std::function<void()> on_all_generated)
     : ioc_(ioc),
       traffic_(traffic),
       log_(log),
       rate_(rate),
       count_(count),
+      backdate_(backdate),
       on_all_generated_(std::move(on_all_generated)),
       timer_(ioc) {}
 
@@ -38,7 +40,7 @@ asio::awaitable<void> TrafficClock::run() {
         timer_.expires_at(start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(n)));
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || stopped_) co_return;
-        const auto now = now_seconds();
+        const auto now = now_seconds() - backdate_;
         log_.publish(traffic_.next(now), now);
     }
     if (!stopped_ && on_all_generated_) on_all_generated_();

@@ -2,6 +2,7 @@
 // TrafficClock: publishes the next ClinicalTraffic event every 1/rate seconds, whether or not
 // anyone is subscribed, until `count` events were published (0: forever).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
@@ -16,8 +17,9 @@ class ClinicalEventLog;
 
 class TrafficClock {
 public:
+    // backdate: every event is stamped this far before the moment it is published.
     TrafficClock(boost::asio::io_context& ioc, ClinicalTraffic& traffic, ClinicalEventLog& log, double rate,
-                 std::uint64_t count, std::function<void()> on_all_generated);
+                 std::uint64_t count, std::chrono::seconds backdate, std::function<void()> on_all_generated);
 
     void start();
     void stop();
@@ -30,6 +32,7 @@ private:
     ClinicalEventLog& log_;
     double rate_;
     std::uint64_t count_;
+    std::chrono::seconds backdate_;
     std::function<void()> on_all_generated_;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
