@@ -38,6 +38,8 @@ MeshOptions parse_mesh_options(const std::vector<std::string>& args) {
         } else if (name == "--chaos") {
             arg.flag();
             o.chaos = true;
+        } else if (name == "--keep-bodies") {
+            o.keep_bodies_dir = non_empty(name, arg.value());
         } else if (name == "--backdate") {
             o.backdate = parse_duration(name, arg.value());
         } else {
@@ -63,7 +65,8 @@ const char* mesh_usage() {
            "  --journal FILE          append one JSON line per message delivered and per acknowledgement\n"
            "  --expire-after D        unacknowledged messages expire (410) after D: 5d, 2h, 30s, 500ms (default 5d)\n"
            "  --chaos                 now and then answer 500/503 or drop the connection\n"
-           "  --backdate DURATION     date every message this far in the past, e.g. 7d (default: now)\n";
+           "  --backdate DURATION     date every message this far in the past, e.g. 7d (default: now)\n"
+           "  --keep-bodies DIR       also write each message's payload to DIR/<message id>\n";
 }
 
 }  // namespace gpwatch::sim

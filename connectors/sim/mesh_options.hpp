@@ -28,6 +28,9 @@ struct MeshOptions {
     // Every time written into a message (and its MESH headers) lies this far in the past:
     // last week's traffic replayed, as a mailbox holds it after a long outage.
     std::chrono::milliseconds backdate{0};
+    // When set, every DATA message's payload is also written to DIR/<message id>: what the
+    // mailbox held, for an audit of where patient data went (the LMC privacy test reads it).
+    std::string keep_bodies_dir;
     bool help = false;
 };
 

@@ -3,6 +3,7 @@
 
 #include "mesh_sim.hpp"
 
+#include <filesystem>
 #include <memory>
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cert_maker.hpp"  // write_file_atomic
 #include "journal.hpp"
 #include "mesh_certs.hpp"
 #include "mesh_mailbox.hpp"
@@ -31,25 +33,27 @@ namespace {
 
 // Puts the next generated message in the inbox every 1/rate seconds until `count` arrived.
 asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator& generator, MeshMailbox& mailbox,
-                               double rate, std::uint64_t count, std::chrono::milliseconds backdate,
-                               bool& stopped) {
+                               const MeshOptions& options, bool& stopped) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    const std::chrono::duration<double> period(1.0 / rate);
-    for (std::uint64_t n = 1; !stopped && (count == 0 || n <= count); ++n) {
+    const std::chrono::duration<double> period(1.0 / options.rate);
+    for (std::uint64_t n = 1; !stopped && (options.count == 0 || n <= options.count); ++n) {
         // Deadlines count from the start, so the rate does not drift with scheduling delays.
         timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(n)));
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || stopped) co_return;
-        GeneratedMessage message = generator.next(std::chrono::system_clock::now() - backdate);
+        GeneratedMessage message = generator.next(std::chrono::system_clock::now() - options.backdate);
         const std::string id = message.mesh_id;
+        // Before delivery: whoever reads the copy may rely on it existing once the message can be fetched.
+        if (!options.keep_bodies_dir.empty() && message.message_type == "DATA")
+            write_file_atomic(options.keep_bodies_dir + "/" + id, message.body);
         if (!mailbox.deliver(std::move(message))) {
             spdlog::warn("mesh sim: inbox full, message {} not delivered", id);
             continue;
         }
         spdlog::debug("mesh sim: delivered {}", id);
     }
-    if (!stopped) say("gpwatch-sim mesh: all " + std::to_string(count) + " messages delivered");
+    if (!stopped) say("gpwatch-sim mesh: all " + std::to_string(options.count) + " messages delivered");
 }
 
 }  // namespace
@@ -64,6 +68,7 @@ int run_mesh(const std::vector<std::string>& args) {
         asio::ssl::context tls(asio::ssl::context::tls_server);
         configure_mesh_tls(tls, files.server_cert, files.server_key, files.ca_cert);
 
+        if (!options.keep_bodies_dir.empty()) std::filesystem::create_directories(options.keep_bodies_dir);
         std::unique_ptr<Journal> journal;
         if (!options.journal.empty()) journal = std::make_unique<Journal>(options.journal);
         MeshMailbox mailbox(options.expire_after, journal.get());
@@ -87,8 +92,7 @@ int run_mesh(const std::vector<std::string>& args) {
         });
 
         server.start();
-        asio::co_spawn(ioc, arrivals(arrival_timer, generator, mailbox, options.rate, options.count, options.backdate,
-                                stopped),
+        asio::co_spawn(ioc, arrivals(arrival_timer, generator, mailbox, options, stopped),
                        asio::detached);
         say("gpwatch-sim mesh: listening on https://" + url_host(options.listen_host) + ":" +
             std::to_string(endpoint.port()) + "/messageexchange/" + options.mailbox + " (ca: " + files.ca_cert +
