@@ -13,6 +13,7 @@
 
 #include "proto/delivery_settings.hpp"
 #include "proto/mesh_settings.hpp"
+#include "proto/reporting_settings.hpp"
 #include "proto/verdict.hpp"
 
 namespace gpwatch {
@@ -100,6 +101,9 @@ struct ContentRule {
     std::vector<std::string> routes;             // shared-record, update-record, ...
     Severity severity = Severity::review;
     std::chrono::seconds review_within{0};       // 0: does not change the deadline
+    // What LMC reports count its incidents as ("content_rule:<category>"): [a-z0-9_]{1,40}.
+    // Default: its first code set's name ('-' read as '_'), else "uncategorised".
+    std::string category;
     std::string file;                            // where it was written (for messages)
     int line = 0;
 };
@@ -168,6 +172,10 @@ struct Settings {
     LedgerSettings ledger;
     DeliverySettings delivery;  // delivery: routing, sinks, digests, internal alerts
     MeshSettings mesh;          // mesh: the MESH mailbox (proto/mesh_settings.hpp)
+    ReportingSettings reporting;  // reporting: LMC incident counts (proto/reporting_settings.hpp)
+    // "sha256:<hex>" of the settings file's bytes as loaded: names the settings in force in LMC
+    // reports. Set by the loader, the one place that has the bytes in hand.
+    std::string source_hash;
 
     const AllowedOrganisation* find_allowed(const std::string& ods) const;
     const ProhibitedOrganisation* find_prohibited(const std::string& ods) const;

@@ -233,6 +233,27 @@ const std::vector<const char*>& migrations() {
         );
         CREATE INDEX update_record_links_document ON update_record_links (document_id);
         )sql",
+        // LMC reports (issue 6): every revision of every week's report, the exact signed bytes
+        // uploaded, and its own outbox state. A revision is never changed once sealed; late
+        // events that change a closed week's counts make a new revision.
+        R"sql(
+        CREATE TABLE lmc_reports (
+            period          TEXT    NOT NULL,   -- "2026-W47"
+            revision        INTEGER NOT NULL,   -- 1, 2, ...
+            content_digest  TEXT    NOT NULL,   -- sha256 hex over the controlled counts (not revision/time)
+            body            BLOB    NOT NULL,   -- the exact SignedIncidentReport bytes uploaded
+            created_at      INTEGER NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending',  -- pending | delivered | failed | unsent (no upload configured)
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            delivered_at    INTEGER,
+            last_error      TEXT,
+            PRIMARY KEY (period, revision)
+        );
+        CREATE INDEX lmc_reports_due ON lmc_reports (next_attempt_at) WHERE state = 'pending';
+        -- Counting a week's incidents reads the writes of that week, every check_every.
+        CREATE INDEX writes_written_at ON writes (written_at);
+        )sql",
     };
     return m;
 }

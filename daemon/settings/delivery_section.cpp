@@ -31,7 +31,7 @@ const std::vector<std::pair<std::string, Keys>> kSinkTypes{
 };
 // Conditions internal alerts are raised for (daemon/alerts/internal_alerts.hpp).
 const Keys kInternalConditions{"feed_disconnected", "mesh_credentials_refused", "disk_nearly_full",
-                               "reload_refused", "outbox_backlog", "delivery_failed"};
+                               "reload_refused", "outbox_backlog", "delivery_failed", "lmc_upload_refused"};
 
 struct Context {
     std::string file;

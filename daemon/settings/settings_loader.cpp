@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <date/tz.h>
+#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/settings/bank_holidays.hpp"
@@ -18,6 +19,7 @@
 #include "daemon/settings/rule_checks.hpp"
 #include "daemon/settings/delivery_section.hpp"
 #include "daemon/settings/mesh_section.hpp"
+#include "daemon/settings/reporting_section.hpp"
 #include "daemon/settings/value_checks.hpp"
 
 namespace gpwatch {
@@ -42,7 +44,7 @@ using Keys = std::vector<std::string_view>;
 // The shape of the file. Every map lists the keys it accepts; anything else is reported.
 const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
                      "organisations", "duty_inbox", "ledger", "delivery", "feeds", "organisation_types",
-                     "codesets_dir", "rules", "processor", "escalation", "mesh"};
+                     "codesets_dir", "rules", "processor", "escalation", "mesh", "reporting"};
 const Keys kPracticeKeys{"ods", "name"};
 const Keys kFeedKeys{"enabled", "url", "token", "token_file", "ca_file", "max_frame_bytes",
                      "reconnect_initial", "reconnect_max"};
@@ -60,7 +62,7 @@ const Keys kOrgTypeKeys{"status", "review_within"};
 const Keys kOrganisationTypes{"community-pharmacy", "community-trust", "mental-health-trust", "acute-trust",
                               "out-of-hours", "111", "hospice", "pcn-hub", "gp-practice", "social-care",
                               "ambulance-trust", "other"};
-const Keys kRuleKeys{"name", "match", "severity", "review_within"};
+const Keys kRuleKeys{"name", "match", "severity", "review_within", "category"};
 const Keys kMatchKeys{"codeset", "feed", "organisation", "organisation_type", "resource_type", "route"};
 const Keys kProcessorKeys{"update_record", "share_in_allowed", "share_in_prohibited", "active_agreements"};
 const Keys kEscalationKeys{"enabled", "after", "severity"};
@@ -410,6 +412,8 @@ void Loader::load(const YAML::Node& root) {
     if (out_.errors.empty()) warn_rules_that_never_match(st, out_.warnings);
     load_delivery_section(root["delivery"], file_, base_dir_, st, out_.errors);  // delivery_section.hpp
     load_mesh_section(root["mesh"], file_, base_dir_, st.mesh, out_.errors, out_.warnings);  // mesh_section.hpp
+    load_reporting_section(root["reporting"], file_, base_dir_, st.reporting, out_.errors,
+                           out_.warnings);  // reporting_section.hpp
 
     if (out_.errors.empty()) out_.settings = std::move(st);
 }
@@ -693,6 +697,20 @@ void sort_by_place(std::vector<SettingsError>& v, const std::string& main_file) 
 
 }  // namespace
 
+std::string settings_hash(std::string_view bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("cannot compute SHA-256 (OpenSSL)");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "sha256:";
+    for (unsigned int i = 0; i < len; ++i) {
+        out += kHex[md[i] >> 4];
+        out += kHex[md[i] & 0xf];
+    }
+    return out;
+}
+
 SettingsLoad load_settings_text(const std::string& yaml, const std::string& file_name_for_messages,
                                 const std::string& base_dir) {
     SettingsLoad out;
@@ -712,6 +730,7 @@ SettingsLoad load_settings_text(const std::string& yaml, const std::string& file
             return out;
         }
         Loader(file_name_for_messages, base_dir, out).load(root);
+        if (out.settings) out.settings->source_hash = settings_hash(yaml);
     } catch (const YAML::Exception& e) {
         fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0,
              std::string("cannot read the settings: ") + e.what());

@@ -48,6 +48,10 @@ SettingsLoad load_settings_file(const std::string& path);
 SettingsLoad load_settings_text(const std::string& yaml, const std::string& file_name_for_messages,
                                 const std::string& base_dir);
 
+// "sha256:<hex>" of settings file bytes: how LMC reports name the settings in force
+// (Settings::source_hash holds it for the bytes a load read).
+std::string settings_hash(std::string_view bytes);
+
 // "45s", "30m", "4h", "1h30m", "20ms", or units combined largest first ("1h30m15s").
 // Anything else (no unit, spaces, signs, decimals, overflow) is nullopt. "0s" parses to zero.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

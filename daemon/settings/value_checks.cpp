@@ -149,4 +149,21 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
     return best;
 }
 
+bool valid_rule_category(std::string_view s) {
+    return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+std::string default_rule_category(const ContentRule& r) {
+    if (r.codesets.empty()) return "uncategorised";
+    std::string out;
+    for (char c : r.codesets.front()) {
+        if (out.size() == 40) break;
+        const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out += (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') ? lower : '_';
+    }
+    return out.empty() ? "uncategorised" : out;
+}
+
 }  // namespace gpwatch::settings_detail

@@ -33,4 +33,12 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
 
 std::string trim(std::string_view s);
 
+// A content rule's LMC category (rules[].category): [a-z0-9_]{1,40}. It goes into reports and
+// onto the LMC's page, so nothing else is allowed in it.
+bool valid_rule_category(std::string_view s);
+
+// The category of a rule that names none: its first code set's name, lower case, with any
+// character outside [a-z0-9_] read as '_' and cut to 40; "uncategorised" without a code set.
+std::string default_rule_category(const ContentRule& r);
+
 }  // namespace gpwatch::settings_detail

@@ -1,0 +1,72 @@
+#include "daemon/reporting/incident_counts.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace gpwatch {
+
+namespace {
+
+// One GROUP BY over verdicts joined to writes, plus the writes whose NHS number failed its check.
+// content_rule verdicts are grouped by rule here and merged by category below: several rules may
+// share a category, and the mapping lives in the settings, not the ledger.
+// Only organisation-level columns are read: never nhs_number, author_name, author_user_*,
+// upstream_id, codes or detail.
+constexpr const char* kCountSql = R"sql(
+    SELECT v.reason,
+           CASE WHEN v.reason = 'content_rule' THEN v.rule ELSE '' END,
+           w.feed,
+           CASE WHEN w.author_org_type = '' THEN 'unknown' ELSE w.author_org_type END,
+           CASE WHEN ?3 THEN w.author_ods ELSE '' END,
+           count(*)
+    FROM verdicts v JOIN writes w ON w.id = v.write_id
+    WHERE w.written_at >= ?1 AND w.written_at < ?2
+      AND v.reason NOT IN ('review_tracked', 'not_update_record', 'unreviewed_escalated')
+    GROUP BY 1, 2, 3, 4, 5
+    UNION ALL
+    SELECT 'invalid_nhs_number', '',
+           w.feed,
+           CASE WHEN w.author_org_type = '' THEN 'unknown' ELSE w.author_org_type END,
+           CASE WHEN ?3 THEN w.author_ods ELSE '' END,
+           count(*)
+    FROM writes w
+    WHERE w.written_at >= ?1 AND w.written_at < ?2
+      AND w.nhs_number_valid = 0
+      AND w.review_state <> 'quarantined' AND w.review_state NOT LIKE 'drift-%'
+    GROUP BY 1, 2, 3, 4, 5
+)sql";
+
+}  // namespace
+
+RuleCategories rule_categories(const Settings& settings) {
+    RuleCategories out;
+    for (const auto& r : settings.rules) out[r.name] = r.category.empty() ? "uncategorised" : r.category;
+    return out;
+}
+
+std::string content_rule_reason(const std::string& category) { return "content_rule:" + category; }
+
+std::vector<IncidentCell> count_incidents(Ledger& ledger, std::int64_t start, std::int64_t end,
+                                          bool per_writer_ods, const RuleCategories& categories) {
+    auto st = ledger.connection().prepare(kCountSql);
+    st.bind(1, start).bind(2, end).bind(3, std::int64_t{per_writer_ods ? 1 : 0});
+    // Keyed by the cell's dimensions, so rules of one category fall into one cell; the map's
+    // order is the report's order.
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t> cells;
+    while (st.step()) {
+        std::string reason = st.text(0);
+        if (reason == "content_rule") {
+            auto it = categories.find(st.text(1));
+            reason = content_rule_reason(it != categories.end() ? it->second : "uncategorised");
+        }
+        cells[{reason, st.text(2), st.text(3), st.text(4)}] += static_cast<std::uint64_t>(st.int64(5));
+    }
+    st.reset();
+    std::vector<IncidentCell> out;
+    out.reserve(cells.size());
+    for (auto& [key, count] : cells)
+        out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), count});
+    return out;
+}
+
+}  // namespace gpwatch

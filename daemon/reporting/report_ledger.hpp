@@ -1,0 +1,58 @@
+#pragma once
+// The lmc_reports table: every revision of every week's LMC report, as the exact signed bytes
+// that are (or would be) uploaded, with its own outbox state. Shares the ledger's connection and
+// transactions (like DeliveryLedger). A sealed revision's body and digest never change; only its
+// delivery state does.
+//
+// Against a ledger older than the lmc_reports migration (gpwatchctl reads read-only, and may run
+// before gpwatchd first migrated), reads return nothing instead of failing.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/ledger/ledger.hpp"
+
+namespace gpwatch {
+
+struct StoredReport {
+    std::string period;              // "2026-W47"
+    std::int64_t revision = 0;       // 1, 2, ...
+    std::string content_digest;      // sha256 hex over the controlled counts (report_builder.hpp)
+    std::string body;                // SignedIncidentReport bytes
+    std::int64_t created_at = 0;
+    std::string state = "pending";   // pending | delivered | failed | unsent
+    std::int64_t attempts = 0;
+    std::int64_t next_attempt_at = 0;
+    std::int64_t delivered_at = 0;   // 0: not delivered
+    std::string last_error;          // empty: none
+};
+
+class ReportLedger {
+public:
+    explicit ReportLedger(Ledger& ledger);
+
+    // The highest revision stored for `period`, if any.
+    std::optional<StoredReport> latest(const std::string& period);
+    // Throws sqlite::Error if (period, revision) is already stored: a revision is sealed once.
+    void insert(const StoredReport& report);
+    // Pending reports whose next attempt is due (next_attempt_at <= now), oldest first.
+    std::vector<StoredReport> due(std::int64_t now, int limit);
+    // The earliest next_attempt_at of a pending report; 0 when none is pending.
+    std::int64_t next_attempt_at();
+    // mark_delivered and mark_failed count the attempt that ended it (attempts + 1);
+    // mark_retry sets attempts to what the uploader counted, and keeps the report pending.
+    void mark_delivered(const std::string& period, std::int64_t revision, std::int64_t now);
+    void mark_retry(const std::string& period, std::int64_t revision, std::int64_t attempts,
+                    std::int64_t next_attempt_at, const std::string& error);
+    void mark_failed(const std::string& period, std::int64_t revision, const std::string& error);
+    // Every row, by period then revision.
+    std::vector<StoredReport> list();
+
+private:
+    bool has_table();
+    sqlite::Connection& db_;
+};
+
+}  // namespace gpwatch
