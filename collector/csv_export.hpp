@@ -1,0 +1,17 @@
+#pragma once
+// The aggregate table as CSV (RFC 4180, CRLF line ends), one row per (week, reason) plus one
+// "all reasons" row per week:
+//   period,reason,value,redacted_parts,practices
+// `value` is the controlled aggregate of the shown parts, or the word "redacted" when nothing
+// but redacted figures made it up; `redacted_parts` counts the practices' figures that were
+// 1 to 7 (never added in).
+
+#include <string>
+
+#include "collector/aggregates.hpp"
+
+namespace gpwatch::collector {
+
+std::string csv_export(const CountsTable& table);
+
+}  // namespace gpwatch::collector

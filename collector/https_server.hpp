@@ -1,0 +1,64 @@
+#pragma once
+// HttpsServer: one TLS listener (Boost.Beast over Asio and OpenSSL, C++20 coroutines) that reads
+// HTTP/1.1 requests and answers them through a handler that knows nothing of sockets. The
+// collector runs two: the upload listener (mutual TLS) and the web listener.
+//
+// Every read and write has a deadline, requests have a header limit and a body limit (a body
+// over the limit is answered 413 and not read), connections are capped, and stop() is graceful:
+// no new connections, idle ones closed at once, a request in progress answered first.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "collector/http_exchange.hpp"
+
+namespace gpwatch::collector {
+
+struct ListenerOptions {
+    std::string name;  // "upload" or "web", for log lines
+    std::size_t body_limit = 0;
+    std::function<HttpAnswer(const HttpAsk&)> handler;
+    // The answer to a request whose body is over body_limit (given the peer); 413 by default.
+    std::function<HttpAnswer(const std::string& peer)> too_large;
+    // When set, receives every request as read (request line, headers, body).
+    std::function<void(std::string_view)> capture;
+};
+
+class HttpsServer {
+public:
+    HttpsServer(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, ListenerOptions options);
+    ~HttpsServer();
+
+    // Binds synchronously so a port in use fails before anything starts; returns the real
+    // endpoint (port 0 becomes the port the system chose). Throws std::runtime_error naming it.
+    boost::asio::ip::tcp::endpoint bind(const std::string& host, std::uint16_t port);
+    void start();
+    void stop();
+    // No connection open (after stop(): everything has ended).
+    bool idle() const { return connections_.empty(); }
+
+private:
+    struct Connection;
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::uint64_t id);
+
+    boost::asio::io_context& ioc_;
+    boost::asio::ssl::context& tls_;
+    ListenerOptions options_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    bool stopping_ = false;
+    std::uint64_t next_id_ = 0;
+    std::map<std::uint64_t, Connection*> connections_;
+};
+
+}  // namespace gpwatch::collector
