@@ -32,6 +32,20 @@ bool is_tls_verification_failure(CURLcode c) {
            c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR || c == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+// A TLS failure other than the peer's certificate: the handshake broke off, our own certificate
+// or key could not be used, or the server refused us after the handshake (TLS 1.3 sends a missing
+// client certificate's alert only then, so it surfaces as a receive error on the TLS layer).
+bool is_tls_failure(CURLcode c) {
+    return c == CURLE_SSL_CONNECT_ERROR || c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ENGINE_NOTFOUND ||
+           c == CURLE_SSL_ENGINE_SETFAILED || c == CURLE_SSL_CIPHER || c == CURLE_SSL_ENGINE_INITFAILED ||
+           c == CURLE_SSL_SHUTDOWN_FAILED || c == CURLE_SSL_CLIENTCERT;
+}
+
+int stop_if_cancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+    return cancel->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
 }  // namespace
 
 PostResponse https_post(const PostRequest& request) {
@@ -62,6 +76,19 @@ PostResponse https_post(const PostRequest& request) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+    if (!request.client_cert_file.empty()) {
+        curl_easy_setopt(h, CURLOPT_SSLCERT, request.client_cert_file.c_str());
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        if (!request.client_key_file.empty()) {
+            curl_easy_setopt(h, CURLOPT_SSLKEY, request.client_key_file.c_str());
+            curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        }
+    }
+    if (request.cancel) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stop_if_cancelled);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel));
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count() * 1000));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count() * 1000));
     curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -78,8 +105,11 @@ PostResponse https_post(const PostRequest& request) {
         response.transport_ok = true;
         return response;
     }
+    response.curl_code = static_cast<int>(rc);
     response.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     response.tls_refused = is_tls_verification_failure(rc);
+    response.tls_failed = !response.tls_refused && is_tls_failure(rc);
+    response.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
     response.error = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     return response;
 }

@@ -29,6 +29,11 @@ const char* internal_what_to_do(const std::string& c) {
         return "MESH reported that a message did not reach its recipient (status code and the "
                "message it is about are above; 'gpwatchctl mesh' lists every report). Tell whoever "
                "sent that message from the practice's mailbox, or the MESH service desk if it recurs.";
+    if (c == condition::lmc_upload_refused)
+        return "The Local Medical Committee's collector refused a weekly incident report (status and "
+               "detail above; 'gpwatchctl report list' shows every report's state). Usually the "
+               "practice or its key is not registered with the LMC (give the LMC the output of "
+               "'gpwatchctl report public-key'), or the server's clock is wrong. The report holds counts only.";
     return "See docs/operations.md.";
 }
 

@@ -25,6 +25,8 @@ inline constexpr const char* outbox_backlog = "outbox_backlog";
 inline constexpr const char* delivery_failed = "delivery_failed";
 // MESH put a REPORT in the mailbox: a message failed to be delivered (one alert per report).
 inline constexpr const char* mesh_delivery_report = "mesh_delivery_report";
+// The LMC's collector refused an incident report for good (one alert per period and revision).
+inline constexpr const char* lmc_upload_refused = "lmc_upload_refused";
 }  // namespace condition
 
 class InternalAlerts {

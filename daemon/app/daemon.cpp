@@ -61,6 +61,36 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
     delivery_ = std::make_unique<AlertDelivery>(*ledger_, s);  // no delivery: section: the duty inbox Maildir
+    start_reporting();
+}
+
+// Built at start so a signing key or upload file that cannot be used stops the start, naming the
+// file, rather than failing a week later.
+void Daemon::start_reporting() {
+    const auto& s = active_->settings;
+    if (!s.reporting.enabled) return;
+    LmcReporterHooks hooks;
+    hooks.now = now_unix;
+    hooks.raise_refused = [this](const std::string& key, const std::string& headline, const std::string& detail,
+                                 std::int64_t now) {
+        const bool recorded = delivery_->raise_event(key, alerts::condition::lmc_upload_refused, Severity::high,
+                                                     headline, detail, now);
+        if (recorded) deliver_alerts();
+        return recorded;
+    };
+    hooks.fatal = [this](const std::string& what) { fatal(what); };
+    std::unique_ptr<lmc_upload::ReportUploader> uploader;
+    try {
+        uploader = make_lmc_uploader(s.reporting);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("LMC reporting: ") + e.what());
+    }
+    try {
+        reporter_ = std::make_unique<LmcReporter>(ioc_.get_executor(), *ledger_, s, std::move(uploader),
+                                                  std::move(hooks));
+    } catch (const reporting::KeyError& e) {
+        throw std::runtime_error(std::string("LMC reporting: reporting.signing_key_file: ") + e.what());
+    }
 }
 
 Daemon::~Daemon() = default;
@@ -184,6 +214,8 @@ int Daemon::run() {
         check_health();
         arm_watchdog();
         notifier_.ready("watching " + active_->settings.practice_ods);
+        // Shortly after start, not at once: the feed first catches up on what it missed.
+        if (reporter_) reporter_->start(std::chrono::seconds(5));
         spdlog::info("gpwatchd ready: feed cursor at seq {}, {} open writes on the review clock",
                      ledger_->cursor(Feed::clinical), review_clock_.size());
     });
@@ -393,6 +425,9 @@ void Daemon::reload() {
     }
     restart_mesh_if_changed(old_mesh);
     delivery_->reconfigure(active_->settings);
+    if (reporter_) reporter_->reconfigure(active_->settings);
+    else if (active_->settings.reporting.enabled)
+        spdlog::warn("reload: a reporting: section was added; LMC reporting starts at the next start");
     delivery_->reload_accepted(now_unix());
     deliver_alerts();
     spdlog::info("reload: settings from {} in force; {} open writes rescheduled", options_.config_path,
@@ -424,6 +459,7 @@ void Daemon::begin_shutdown(const char* why) {
         outbox_timer_.cancel();
         health_timer_.cancel();
         watchdog_timer_.cancel();
+        if (reporter_) reporter_->stop();  // an upload in progress stays pending for the next start
         shutdown_guard_.cancel();
         signals_.cancel();
         feed_.reset();
@@ -434,7 +470,9 @@ void Daemon::begin_shutdown(const char* why) {
     auto one_stopped = [this, finish, pending_stops] {
         if (--*pending_stops == 0) asio::post(ioc_, finish);
     };
-    if (*pending_stops == 0) finish();
+    // Posted, not called: the signal handler that called us re-arms its wait after we return, and
+    // finish() must come after that to cancel it (else, with no inlet, the loop never empties).
+    if (*pending_stops == 0) asio::post(ioc_, finish);
     if (feed_) feed_->stop(one_stopped);
     if (mesh_) mesh_->stop(one_stopped);
 }

@@ -18,6 +18,7 @@
 #include "connectors/mail/maildir_sink.hpp"
 #include "daemon/alerts/alert_outbox.hpp"
 #include "daemon/app/alert_delivery.hpp"
+#include "daemon/app/lmc_reporter.hpp"
 #include "daemon/app/mesh_inlet.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/ingest/active_settings.hpp"
@@ -55,6 +56,7 @@ private:
     void begin_shutdown(const char* why);
     void start_feed();
     void start_mesh();
+    void start_reporting();
     void restart_mesh_if_changed(const MeshSettings& before);
     void on_mesh_report(const mesh::MeshReport& report);
     // After a commit: tell MESH about every message of the batch, and alert on REPORTs.
@@ -72,6 +74,7 @@ private:
     std::unique_ptr<Pseudonymiser> pseudonymiser_;
     std::unique_ptr<RecordIngest> ingest_;
     std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)
+    std::unique_ptr<LmcReporter> reporter_;    // LMC reports, only with a reporting: section (lmc_reporter.hpp)
     std::unique_ptr<clinical_feed::ClinicalFeedClient> feed_;
     std::unique_ptr<MeshInlet> mesh_;
     ReviewClock review_clock_;

@@ -120,7 +120,7 @@ void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alert
     out << alerts.size() << " alert(s)\n";
 }
 
-void print_status_json(std::ostream& out, const LedgerStatus& st) {
+void print_status_json(std::ostream& out, const LedgerStatus& st, const std::optional<ReportCounts>& reports) {
     json::object cursors;
     for (const auto& [feed, seq] : st.cursors) cursors[feed] = seq;
     json::object o{
@@ -133,16 +133,24 @@ void print_status_json(std::ostream& out, const LedgerStatus& st) {
         {"alerts_delivered", st.alerts_delivered},
         {"alerts_failed", st.alerts_failed},
     };
+    if (reports)
+        o["reporting"] = json::object{{"pending", reports->pending},
+                                      {"delivered", reports->delivered},
+                                      {"failed", reports->failed},
+                                      {"unsent", reports->unsent}};
     out << json::serialize(o) << "\n";
 }
 
-void print_status_text(std::ostream& out, const LedgerStatus& st) {
+void print_status_text(std::ostream& out, const LedgerStatus& st, const std::optional<ReportCounts>& reports) {
     for (const auto& [feed, seq] : st.cursors) out << "feed " << feed << ": durable up to seq " << seq << "\n";
     if (st.cursors.empty()) out << "no feed event recorded yet\n";
     out << "writes: " << st.writes << " (" << st.unreviewed << " unreviewed, " << st.overdue
         << " of them overdue; " << st.quarantined << " quarantined)\n";
     out << "alerts: " << st.alerts_delivered << " delivered, " << st.alerts_pending << " pending, "
         << st.alerts_failed << " failed\n";
+    if (reports)
+        out << "lmc reports: " << reports->delivered << " delivered, " << reports->pending << " pending, "
+            << reports->failed << " failed, " << reports->unsent << " unsent (no upload configured)\n";
 }
 
 }  // namespace gpwatch::ctl

@@ -5,6 +5,7 @@
 //   gpwatchctl --config FILE [--state-dir DIR] status [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] mesh [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] silence add|list|expire ...   (daemon/ctl/silence.hpp)
+//   gpwatchctl --config FILE [--state-dir DIR] report show|list|public-key ...   (daemon/ctl/report.hpp)
 //   gpwatchctl --config FILE explain FILE...   (no ledger: the settings' verdicts on given messages)
 // Exit codes: 0 ok, 1 the ledger cannot be read (explain: a file did not parse), 2 bad usage or
 // bad settings.
@@ -18,10 +19,12 @@
 
 #include "daemon/ctl/explain.hpp"
 #include "daemon/ctl/listing.hpp"
+#include "daemon/ctl/report.hpp"
 #include "daemon/ctl/silence.hpp"
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/privacy/pseudonymiser.hpp"
+#include "daemon/reporting/report_ledger.hpp"
 #include "daemon/settings/settings_loader.hpp"
 
 namespace {
@@ -42,6 +45,11 @@ constexpr const char* kUsage =
     "                                   2026-12-01T18:00 practice time, or ...Z for UTC)\n"
     "  silence list [--json]            silences, their state and how many alerts each held back\n"
     "  silence expire ID                end a silence now\n"
+    "  report show [--period YYYY-Www] [--json|--csv]\n"
+    "                                   the LMC report of a week exactly as it would be sent (default:\n"
+    "                                   the most recent closed week); redacted counts show as redacted\n"
+    "  report list [--json]             LMC report revisions recorded and their delivery state\n"
+    "  report public-key                the public key and key id the LMC registers for this practice\n"
     "\n"
     "  --json  one JSON object per line, for scripts\n";
 
@@ -50,13 +58,27 @@ int usage_error(const std::string& why) {
     return 2;
 }
 
+// LMC reports by state; nullopt when reporting is off and the ledger holds none.
+std::optional<gpwatch::ctl::ReportCounts> report_counts(gpwatch::Ledger& ledger, const gpwatch::Settings* settings) {
+    gpwatch::ctl::ReportCounts c;
+    const auto rows = gpwatch::ReportLedger(ledger).list();
+    if (rows.empty() && !(settings && settings->reporting.enabled)) return std::nullopt;
+    for (const auto& r : rows) {
+        if (r.state == "pending") ++c.pending;
+        else if (r.state == "delivered") ++c.delivered;
+        else if (r.state == "failed") ++c.failed;
+        else if (r.state == "unsent") ++c.unsent;
+    }
+    return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::optional<std::string> config, state_dir;
     std::string command;
     std::vector<std::string> files;  // explain's arguments
-    std::vector<std::string> silence_args;  // everything after "silence"
+    std::vector<std::string> silence_args;  // everything after "silence" (or "report")
     bool json = false, unreviewed = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -73,7 +95,7 @@ int main(int argc, char** argv) {
             unreviewed = true;
         } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status" || arg == "mesh" || arg == "explain")) {
             command = arg;
-        } else if (command.empty() && arg == "silence") {
+        } else if (command.empty() && (arg == "silence" || arg == "report")) {
             command = arg;
             silence_args.assign(argv + i + 1, argv + argc);
             break;
@@ -108,6 +130,10 @@ int main(int argc, char** argv) {
     if (command == "silence")
         return gpwatch::ctl::run_silence(silence_args, (fs::path(dir) / "ledger.sqlite").string(),
                                          load.settings ? &*load.settings : nullptr, std::cout, std::cerr);
+    if (command == "report")
+        return gpwatch::ctl::run_report(silence_args, (fs::path(dir) / "ledger.sqlite").string(),
+                                        load.settings ? &*load.settings : nullptr, std::time(nullptr), std::cout,
+                                        std::cerr);
     try {
         gpwatch::Ledger ledger((fs::path(dir) / "ledger.sqlite").string(), gpwatch::Ledger::Access::read_only);
         if (command == "writes") {
@@ -124,8 +150,9 @@ int main(int argc, char** argv) {
             else gpwatch::ctl::print_mesh_table(std::cout, rows);
         } else if (command == "status") {
             auto st = ledger.status();
-            if (json) gpwatch::ctl::print_status_json(std::cout, st);
-            else gpwatch::ctl::print_status_text(std::cout, st);
+            const auto reports = report_counts(ledger, load.settings ? &*load.settings : nullptr);
+            if (json) gpwatch::ctl::print_status_json(std::cout, st, reports);
+            else gpwatch::ctl::print_status_text(std::cout, st, reports);
             if (!json) {
                 const auto d = gpwatch::DeliveryLedger(ledger).status(std::time(nullptr));
                 std::cout << "delivery: " << d.deliveries_pending << " pending, " << d.alerts_silenced

@@ -152,12 +152,12 @@ mesh:
         stop_simulator(self.proc, self.stderr)
 
 
-def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s", extra=""):
+def write_settings(path, sim, state_dir, extra_allowed="", default_within="45s", extra="", practice_ods="C84001"):
     """Settings for a test practice against `sim` (same organisations as config/gpwatchd.yaml)."""
     with open(path, "w") as f:
         f.write(f"""
 practice:
-  ods: C84001
+  ods: {practice_ods}
   name: Test Practice
 state_dir: {state_dir}
 clinical_feed:
