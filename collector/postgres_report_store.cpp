@@ -123,10 +123,27 @@ private:
 
 void ignore_notice(void*, const char*) {}
 
+// The collector answers every request on one thread, and libpq blocks it: a database host that
+// stops answering must cost a bounded wait (then 503, and the practice retries), not freeze the
+// uploads, the page and the handling of SIGTERM. Connecting gives up after 10 s; over TCP, a
+// peer gone silent is noticed by keepalives within about 25 s, and unacknowledged data after
+// 30 s. These are defaults: the operator's connection string is expanded after them, so its own
+// values win.
+PGconn* connect(const std::string& conninfo) {
+    const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+    const char* values[] = {"10", "1", "10", "5", "3", "30000", conninfo.c_str(), nullptr};
+    return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+}
+
+// A statement the server itself is slow with (a lock held elsewhere) ends after 15 s. Set for
+// each new session: the first connection and each PQreset.
+void limit_statements(PGconn* conn) { PQclear(PQexec(conn, "SET statement_timeout = '15s'")); }
+
 }  // namespace
 
 PostgresReportStore::PostgresReportStore(const std::string& conninfo) {
-    conn_ = PQconnectdb(conninfo.c_str());
+    conn_ = connect(conninfo);
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
         std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
         while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
@@ -136,6 +153,7 @@ PostgresReportStore::PostgresReportStore(const std::string& conninfo) {
     }
     // "relation already exists, skipping" and the like are not worth a line on stderr.
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+    limit_statements(conn_);
     try {
         Transaction tx(conn_);
         // Two collectors starting together must not race on CREATE TABLE IF NOT EXISTS.
@@ -159,6 +177,7 @@ void PostgresReportStore::ensure_connected() {
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK)
         throw StoreError(std::string("postgresql: connection lost: ") + PQerrorMessage(conn_));
+    limit_statements(conn_);
 }
 
 std::optional<PracticeRecord> PostgresReportStore::practice(std::string_view ods) {

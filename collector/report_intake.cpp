@@ -73,7 +73,8 @@ bool is_protobuf_content_type(std::string_view ct) {
                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
 }
 
-// A header value echoed in a detail (and so in a log line): printable ASCII, at most 60 characters.
+// A value the client chose (a header, the envelope's key id) echoed in a detail and so in a log
+// line: printable ASCII, at most 60 characters, so it cannot forge or flood log lines.
 std::string printable(std::string_view s) {
     std::string out;
     for (char c : s.substr(0, 60)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
@@ -172,7 +173,7 @@ IntakeResult take_report(ReportStore& store, const IntakeRequest& request, const
                       "practice " + inner.practice_ods() + " is not registered with this collector", result);
     if (envelope.key_id() != practice->key_id)
         return refuse(IntakeStatus::unregistered_key,
-                      "key " + envelope.key_id() + " is not the key registered for " + inner.practice_ods() + " (" +
+                      "key " + printable(envelope.key_id()) + " is not the key registered for " + inner.practice_ods() + " (" +
                           practice->key_id + ")",
                       result);
     bool verified = false;

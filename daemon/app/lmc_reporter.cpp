@@ -209,6 +209,23 @@ std::int64_t LmcReporter::apply(const StoredReport& r, const UploadOutcome& o, s
                 return next;
             }
             case UploadResult::refused: {
+                // An older revision still pending when late events sealed a newer one can reach
+                // the collector after it (it was backing off, or gpwatchd restarted and the newer
+                // one was due first). The collector then says 409 superseded: nothing is wrong and
+                // no one need act, as the newer revision carries the week. Recorded as failed with
+                // that reason, without an alert; a superseded answer for our newest revision
+                // (e.g. a ledger restored from an old backup) still alerts below.
+                if (o.http_status == 409 && o.status_word == "superseded") {
+                    const auto newest = reports_.latest(r.period);
+                    if (newest && newest->revision > r.revision) {
+                        reports_.mark_failed(r.period, r.revision,
+                                             "superseded by revision " + std::to_string(newest->revision) +
+                                                 " of this week before it was delivered (nothing to do)");
+                        spdlog::info("lmc report {}: not needed any more (HTTP 409 superseded; revision {} of the "
+                                     "week replaces it)", which, newest->revision);
+                        return 0;
+                    }
+                }
                 // Alert first: if the ledger takes the alert but not the state, the next attempt
                 // meets the same refusal and the same key raises nothing twice.
                 std::string detail = "The LMC's collector refused the incident report for " + which + ": " +

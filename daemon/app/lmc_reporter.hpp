@@ -11,6 +11,8 @@
 //   refused (any other answer)                        -> one internal alert lmc_upload_refused
 //                                                       naming period, revision, status, detail;
 //                                                       then mark_failed
+//   409 superseded, and the ledger holds a newer      -> mark_failed, no alert (our own newer
+//   revision of that week                                revision replaces it)
 //
 // Threads: the ledger belongs to the event loop's thread; every ledger call here is made on it.
 // Only the blocking HTTPS exchange runs on the reporter's own worker thread, one at a time, and its

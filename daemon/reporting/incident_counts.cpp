@@ -1,6 +1,7 @@
 #include "daemon/reporting/incident_counts.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 
 namespace gpwatch {
@@ -36,6 +37,24 @@ constexpr const char* kCountSql = R"sql(
     GROUP BY 1, 2, 3, 4, 5
 )sql";
 
+// writes.author_org_type and author_ods are what the feed said: another system's text, kept
+// verbatim in the ledger. Only values with the shape of an organisation type or an ODS code go
+// into a report, so no name or free text a feed put there by mistake leaves the practice, and one
+// odd value cannot get the whole week refused by the collector (which accepts these same shapes).
+bool is_org_type_word(std::string_view s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+           });
+}
+
+bool is_ods_code(std::string_view s) {
+    if (s.size() < 3 || s.size() > 10) return false;
+    if (!std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }))
+        return false;
+    // Ten digits is an NHS number's shape: never let that out, whatever field it came in.
+    return !(s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }));
+}
+
 }  // namespace
 
 RuleCategories rule_categories(const Settings& settings) {
@@ -59,7 +78,11 @@ std::vector<IncidentCell> count_incidents(Ledger& ledger, std::int64_t start, st
             auto it = categories.find(st.text(1));
             reason = content_rule_reason(it != categories.end() ? it->second : "uncategorised");
         }
-        cells[{reason, st.text(2), st.text(3), st.text(4)}] += static_cast<std::uint64_t>(st.int64(5));
+        std::string org_type = st.text(3);
+        if (!is_org_type_word(org_type)) org_type = "unknown";
+        std::string ods = st.text(4);
+        if (!is_ods_code(ods)) ods.clear();
+        cells[{reason, st.text(2), org_type, ods}] += static_cast<std::uint64_t>(st.int64(5));
     }
     st.reset();
     std::vector<IncidentCell> out;

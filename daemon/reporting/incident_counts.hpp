@@ -27,8 +27,10 @@ namespace gpwatch {
 struct IncidentCell {
     std::string reason;           // unauthorised_write, ..., content_rule:<category>, invalid_nhs_number
     std::string feed;             // clinical | update_record
-    std::string writer_org_type;  // writes.author_org_type; "unknown" when the feed gave none
-    std::string writer_ods;       // empty unless counted per writer's ODS code
+    std::string writer_org_type;  // writes.author_org_type; "unknown" when the feed gave none, or
+                                  // anything but a lower-case word ([a-z0-9_-], at most 64)
+    std::string writer_ods;       // empty unless counted per writer's ODS code, and when the feed's
+                                  // value is not one (3-10 of [A-Z0-9], not ten digits)
     std::uint64_t count = 0;
 
     friend bool operator==(const IncidentCell&, const IncidentCell&) = default;

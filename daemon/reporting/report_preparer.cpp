@@ -44,9 +44,17 @@ PreparedReport ReportPreparer::prepare(const reporting::IsoWeek& week, std::int6
     p.digest = content_digest(p.report);
     const auto latest = reports_.latest(week.name());
     if (latest && latest->content_digest == p.digest) {
-        // Nothing changed: this is the revision already sealed, as it was sealed.
-        p.report.set_revision(static_cast<std::uint32_t>(latest->revision));
-        p.report.set_generated_at(latest->created_at);
+        // Nothing changed: this is the revision already sealed, shown as it was sealed. The
+        // stored bytes are what was (or will be) sent; a rebuild would carry today's settings
+        // hash and version, which change without changing the counts.
+        report::SignedIncidentReport sealed;
+        report::IncidentReport as_sealed;
+        if (sealed.ParseFromString(latest->body) && as_sealed.ParseFromString(sealed.report())) {
+            p.report = std::move(as_sealed);
+        } else {
+            p.report.set_revision(static_cast<std::uint32_t>(latest->revision));
+            p.report.set_generated_at(latest->created_at);
+        }
         p.changed = false;
     } else {
         p.report.set_revision(static_cast<std::uint32_t>(latest ? latest->revision + 1 : 1));

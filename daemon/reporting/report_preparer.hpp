@@ -39,8 +39,9 @@ public:
     // The newest closed week (whether or not the ledger has writes).
     reporting::IsoWeek latest_closed_period(std::int64_t now) const;
 
-    // Counts `week` now. Unchanged counts: the latest stored revision, generated_at its
-    // created_at (so it equals what was sealed). Changed: latest + 1 (1 when none), generated_at now.
+    // Counts `week` now. Unchanged counts: the latest stored revision exactly as sealed (decoded
+    // from its stored bytes, so its settings hash and version are those sent, not today's).
+    // Changed: latest + 1 (1 when none), generated_at now.
     PreparedReport prepare(const reporting::IsoWeek& week, std::int64_t now);
 
     // Seals each changed closed week with the key and stores it (one transaction): state pending

@@ -4,7 +4,9 @@ two practices registered, forged reports uploaded over mutual TLS with stock cur
   good 201, same bytes again 409 replayed (digest = sha256 of the body), tampered 401,
   unsigned 401, signed by an unregistered key 403, unknown practice 403, oversize 413,
   no client certificate -> TLS handshake refused, five concurrent copies -> stored once;
-then /api/counts and export-csv show the re-controlled aggregates, and SIGTERM stops it (exit 0).
+then /api/counts and export-csv show the re-controlled aggregates; with PostgreSQL stopped an upload
+and the page get 503 unavailable, and once it is back the next upload reconnects and is stored;
+SIGTERM stops it (exit 0).
 
 usage: collector_postgres_test.py BIN_DIR"""
 
@@ -52,11 +54,14 @@ class Postgres:
 
     def start(self):
         self.pg(f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+        self.start_server()
+        self.pg(f"{PG_BIN}/createdb", "-h", self.dir, "-p", PG_PORT, "-U", "postgres", "lmc")
+        log(f"PostgreSQL started (socket in {self.dir})")
+
+    def start_server(self):
         self.pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "server.log"), "-w", "-t", "60",
                 "-o", f"-k {self.dir} -p {PG_PORT} -c listen_addresses='' -c fsync=off", "start")
         self.started = True
-        self.pg(f"{PG_BIN}/createdb", "-h", self.dir, "-p", PG_PORT, "-U", "postgres", "lmc")
-        log(f"PostgreSQL started (socket in {self.dir})")
 
     def conninfo(self):
         return f"host={self.dir} port={PG_PORT} dbname=lmc user=postgres"
@@ -181,6 +186,19 @@ def main(workdir):
         r = cli("export-csv", "--from", "yesterday")
         check(r.returncode == 2, f"export-csv with a bad week: exit {r.returncode}")
         log("export-csv matches")
+
+        # The database goes away under a running collector: uploads and the page get 503 (the
+        # practice retries), nothing is half-stored, and once it is back the next request reconnects.
+        forge(BIN_DIR, f("b-w2.bin"), "--key", f("b.key"), "--ods", "B82002", "--period", week, "--revision", "2",
+              "--count", "unauthorised_write:update_record:community-pharmacy=30")
+        pg.stop()
+        expect(upload(up, certs, f("b-w2.bin")), 503, "unavailable", "an upload while PostgreSQL is down")
+        code, text = https_get(collector.web_port, certs, f"/api/counts?from={week}&to={week}")
+        check(code == 503 and json.loads(text)["status"] == "unavailable", f"/api/counts with the database down: {code} {text}")
+        pg.start_server()
+        expect(upload(up, certs, f("b-w2.bin")), 201, "stored", "the same upload once PostgreSQL is back")
+        check(pg.query("SELECT count(*) FROM reports WHERE practice = 'B82002'") == "2", "B82002 revision 2 not stored once")
+        log("PostgreSQL down: 503 unavailable; back: reconnected and stored")
 
         collector.stop()
         collector = None

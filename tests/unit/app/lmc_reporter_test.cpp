@@ -239,6 +239,26 @@ TEST_F(LmcReporterTest, RefusedRaisesOneAlertNamingPeriodRevisionStatusAndDetail
     EXPECT_NE(after.last_error.find("HTTP 403"), std::string::npos);
 }
 
+// Revision 1 was backing off when late events sealed revision 2, which went first; the collector
+// then calls revision 1 superseded. That is no refusal anyone must act on: no alert.
+TEST_F(LmcReporterTest, AnOlderRevisionSupersededByOurOwnNewerOneRaisesNoAlert) {
+    auto& r = make();
+    add_report("2026-W10", 1, kNow);
+    add_report("2026-W10", 2, kNow);
+    const auto superseded = outcome(UploadResult::refused, 409, "superseded", "revision is not newer");
+    EXPECT_EQ(r.apply(row("2026-W10", 1), superseded, kNow), 0);
+    EXPECT_TRUE(raised_.empty()) << raised_.front().detail;
+    const auto after = row("2026-W10", 1);
+    EXPECT_EQ(after.state, "failed") << "not sent again";
+    EXPECT_NE(after.last_error.find("superseded by revision 2"), std::string::npos) << after.last_error;
+
+    // The newest revision called superseded (the collector holds a later one we never made): alert.
+    EXPECT_EQ(r.apply(row("2026-W10", 2), superseded, kNow), 0);
+    ASSERT_EQ(raised_.size(), 1u);
+    EXPECT_EQ(raised_[0].key, "lmc_upload_refused:2026-W10:2");
+    EXPECT_EQ(row("2026-W10", 2).state, "failed");
+}
+
 TEST_F(LmcReporterTest, ARefusalWhoseAlertWasNotRecordedStaysPending) {
     auto& r = make();
     add_report("2026-W10", 1, kNow);

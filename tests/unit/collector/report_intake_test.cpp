@@ -110,6 +110,19 @@ TEST_F(ReportIntakeTest, AnotherKeyIsAnUnregisteredKey) {
     EXPECT_EQ(http_status(r.status), 403u);
 }
 
+// The key id is the client's own text and goes into the detail and the log line: a line break or
+// a flood in it must not forge or swamp log lines.
+TEST_F(ReportIntakeTest, AKeyIdEchoedInTheDetailIsOneShortLine) {
+    const auto other = reporting::SigningKey::generate();
+    report::SignedIncidentReport envelope;
+    ASSERT_TRUE(envelope.ParseFromString(reporting::seal_report(report(), other)));
+    envelope.set_key_id("ed25519:x\nupload from 10.0.0.1: practice A81001 201 stored" + std::string(5000, 'k'));
+    const auto r = take(envelope.SerializeAsString());
+    EXPECT_EQ(r.status, IntakeStatus::unregistered_key);
+    EXPECT_EQ(r.detail.find('\n'), std::string::npos) << r.detail;
+    EXPECT_LT(r.detail.size(), 300u);
+}
+
 TEST_F(ReportIntakeTest, AForgedKeyIdWithAnotherKeysSignatureFailsTheSignature) {
     const auto other = reporting::SigningKey::generate();
     report::SignedIncidentReport envelope;

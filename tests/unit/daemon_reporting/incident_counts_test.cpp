@@ -155,3 +155,21 @@ TEST_F(IncidentCountsTest, AutumnWeekIsAnHourLongerAndHoldsItsLastHour) {
          {verdict(Reason::unknown_writer)}});
     EXPECT_EQ(count_incidents(*ledger_, w43.start, w43.end, false, {}).size(), 1u);
 }
+
+// The organisation type and ODS code come verbatim from the feed. A name, free text or an NHS
+// number in those fields must not reach a report, and must not get the week refused by the
+// collector either: such values are counted as "unknown" type / no ODS code.
+TEST_F(IncidentCountsTest, FeedTextThatIsNoOrganisationTypeOrOdsCodeIsNotReported) {
+    const auto week = reporting::iso_week_containing(london_time(2026_y / November / 18, 12, 0), london());
+    const auto t = week.start + 100;
+    add({"e-1", t, "Dr Jane Smith's pharmacy", "RX1", Feed::clinical, true, {verdict(Reason::unknown_writer)}});
+    add({"e-2", t, "acute-trust", kNhsNumber, Feed::clinical, true, {verdict(Reason::unknown_writer)}});
+    add({"e-3", t, "acute-trust", "jane smith", Feed::clinical, true, {verdict(Reason::unknown_writer)}});
+    add({"e-4", t, "acute-trust", "RX2", Feed::clinical, true, {verdict(Reason::unknown_writer)}});
+
+    const auto cells = count_incidents(*ledger_, week.start, week.end, true, {});
+    ASSERT_EQ(cells.size(), 3u);
+    EXPECT_EQ(cells[0], (IncidentCell{"unknown_writer", "clinical", "acute-trust", "", 2}));
+    EXPECT_EQ(cells[1], (IncidentCell{"unknown_writer", "clinical", "acute-trust", "RX2", 1}));
+    EXPECT_EQ(cells[2], (IncidentCell{"unknown_writer", "clinical", "unknown", "RX1", 1}));
+}

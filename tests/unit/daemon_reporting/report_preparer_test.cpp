@@ -105,6 +105,28 @@ TEST_F(ReportPreparerTest, RecordsOneRevisionPerWeekThenNothingUntilCountsChange
     EXPECT_EQ(reports.latest("2026-W47")->revision, 1);
 }
 
+// `gpwatchctl report show` prints prepare()'s report: for a week already sealed it must be what
+// was sealed, even after the settings file (so its hash) or gpwatch's version changed since.
+TEST_F(ReportPreparerTest, AnUnchangedWeekIsShownAsSealedNotAsRebuiltToday) {
+    const auto w46 = week("2026-W46");
+    add_many(11, "a-", w46.start + 100, Reason::unknown_writer);
+    const auto now = w46.end + 3 * 86400;
+    ReportPreparer sealing(*ledger_, context(), settings(), &key_);
+    ASSERT_EQ(sealing.record_new_revisions(now, true), 1);
+
+    auto later = context();
+    later.settings_hash = "sha256:def";  // an unrelated setting was edited
+    later.gpwatch_version = "0.2.0";     // and gpwatch upgraded
+    ReportPreparer p(*ledger_, later, settings(), &key_);
+    const auto shown = p.prepare(w46, now + 86400);
+    EXPECT_FALSE(shown.changed) << "the counts are the same";
+    EXPECT_EQ(shown.report.settings_hash(), "sha256:abc");
+    EXPECT_EQ(shown.report.gpwatch_version(), "0.1.0");
+    report::SignedIncidentReport sent;
+    ASSERT_TRUE(sent.ParseFromString(ReportLedger(*ledger_).latest("2026-W46")->body));
+    EXPECT_EQ(shown.report.SerializeAsString(), sent.report()) << "byte for byte what was sealed";
+}
+
 TEST_F(ReportPreparerTest, WithoutUploadRevisionsAreRecordedUnsent) {
     add_many(2, "a-", week("2026-W46").start + 100, Reason::unknown_writer);
     ReportPreparer p(*ledger_, context(), settings(), &key_);
