@@ -80,7 +80,19 @@ LmcReporter::~LmcReporter() {
 }
 
 void LmcReporter::start(std::chrono::seconds first_after) {
-    next_check_at_ = hooks_.now() + first_after.count();
+    const std::int64_t now = hooks_.now();
+    if (uploader_) {
+        // Weeks sealed while no upload was configured are sent now that one is: the LMC would
+        // otherwise never get them unless their counts changed again.
+        try {
+            if (const int queued = reports_.requeue_newest({"unsent"}, "", now); queued > 0)
+                spdlog::info("lmc reports: {} week(s) prepared while no upload was configured are queued for upload",
+                             queued);
+        } catch (const std::exception& e) {
+            spdlog::error("lmc reports: cannot queue unsent reports: {}", e.what());
+        }
+    }
+    next_check_at_ = now + first_after.count();
     arm();
 }
 
@@ -108,10 +120,11 @@ void LmcReporter::reconfigure(const Settings& next) {
         spdlog::error("reload: LMC reports keep the previous settings: {}", e.what());
         return;
     }
-    const bool sooner = kept.check_every < settings_.check_every;
     settings_ = std::move(kept);
-    if (sooner && !stopped_) {
-        next_check_at_ = std::min(next_check_at_, hooks_.now() + settings_.check_every.count());
+    // A reload is the admin's "apply now": count again at once with the new settings, and pick up
+    // reports `gpwatchctl report resend` put back in the outbox.
+    if (!stopped_) {
+        next_check_at_ = std::min(next_check_at_, hooks_.now() + 1);
         if (!in_flight_) arm();
     }
 }

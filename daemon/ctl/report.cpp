@@ -24,7 +24,8 @@ namespace json = boost::json;
 constexpr const char* kReportUsage =
     "usage: gpwatchctl --config FILE report show [--period YYYY-Www] [--json|--csv]\n"
     "       gpwatchctl --config FILE report list [--json]\n"
-    "       gpwatchctl --config FILE report public-key\n";
+    "       gpwatchctl --config FILE report public-key\n"
+    "       gpwatchctl --config FILE report resend [--period YYYY-Www]\n";
 
 int usage(std::ostream& err, const std::string& why) {
     err << "gpwatchctl report: " << why << "\n" << kReportUsage;
@@ -204,6 +205,34 @@ int list(const std::vector<std::string>& args, const std::string& ledger_path, s
     return 0;
 }
 
+// Puts the newest revision of a week (or of every week) that was refused or never sent back in
+// the outbox: after the LMC registered the practice's key, or once an upload is configured.
+int resend(const std::vector<std::string>& args, const std::string& ledger_path, const Settings& settings,
+           std::int64_t now, std::ostream& out, std::ostream& err) {
+    std::string period;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--period" && i + 1 < args.size()) period = args[++i];
+        else return usage(err, "unknown or incomplete argument '" + args[i] + "'");
+    }
+    if (!period.empty()) {
+        const auto parsed = reporting::parse_iso_week(period, report_context(settings).zone);
+        if (!parsed) return usage(err, "'" + period + "' is not an ISO week (write e.g. 2026-W47)");
+        period = parsed->name();
+    }
+    Ledger ledger(ledger_path, Ledger::Access::read_write);
+    const int queued = ReportLedger(ledger).requeue_newest({"failed", "unsent"}, period, now);
+    if (queued == 0) {
+        err << "gpwatchctl report: no failed or unsent report" << (period.empty() ? "" : " for " + period)
+            << " to send again (see `gpwatchctl report list`)\n";
+        return 1;
+    }
+    out << queued << " report(s) queued for upload; gpwatchd sends them at its next check (within "
+        << "reporting.check_every), or at once after a reload (systemctl reload gpwatchd)\n";
+    if (!settings.reporting.upload)
+        err << "note: the settings have no reporting.upload section: nothing is sent until one is added\n";
+    return 0;
+}
+
 int public_key(const std::vector<std::string>& args, const Settings& settings, std::ostream& out, std::ostream& err) {
     if (args.size() > 1) return usage(err, "public-key takes no arguments");
     if (!settings.reporting.enabled || settings.reporting.signing_key_file.empty()) {
@@ -219,10 +248,10 @@ int public_key(const std::vector<std::string>& args, const Settings& settings, s
 
 int run_report(const std::vector<std::string>& args, const std::string& ledger_path, const Settings* settings,
                std::int64_t now, std::ostream& out, std::ostream& err) {
-    if (args.empty()) return usage(err, "a subcommand is required (show, list or public-key)");
+    if (args.empty()) return usage(err, "a subcommand is required (show, list, resend or public-key)");
     const std::string& sub = args.front();
-    if (sub != "show" && sub != "list" && sub != "public-key")
-        return usage(err, "unknown subcommand '" + sub + "' (show, list or public-key)");
+    if (sub != "show" && sub != "list" && sub != "public-key" && sub != "resend")
+        return usage(err, "unknown subcommand '" + sub + "' (show, list, resend or public-key)");
     try {
         if (sub == "list") return list(args, ledger_path, out, err);
         // What a report says depends on the settings (practice, time zone, rule categories, hash).
@@ -231,6 +260,7 @@ int run_report(const std::vector<std::string>& args, const std::string& ledger_p
             return 2;
         }
         if (sub == "show") return show(args, ledger_path, *settings, now, out, err);
+        if (sub == "resend") return resend(args, ledger_path, *settings, now, out, err);
         return public_key(args, *settings, out, err);
     } catch (const std::exception& e) {
         err << "gpwatchctl report: " << e.what() << "\n";

@@ -102,6 +102,22 @@ void ReportLedger::mark_failed(const std::string& period, std::int64_t revision,
     s.run();
 }
 
+int ReportLedger::requeue_newest(const std::vector<std::string>& states, const std::string& period,
+                                 std::int64_t now) {
+    if (!has_table()) return 0;
+    int queued = 0;
+    for (const auto& state : states) {
+        auto s = db_.prepare(
+            "UPDATE lmc_reports SET state = 'pending', attempts = 0, next_attempt_at = ?1, last_error = NULL "
+            "WHERE state = ?2 AND (?3 = '' OR period = ?3) "
+            "AND revision = (SELECT max(revision) FROM lmc_reports newest WHERE newest.period = lmc_reports.period)");
+        s.bind(1, now).bind(2, state).bind(3, period);
+        s.run();
+        queued += db_.changes();
+    }
+    return queued;
+}
+
 std::vector<StoredReport> ReportLedger::list() {
     if (!has_table()) return {};
     auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM lmc_reports ORDER BY period, revision");

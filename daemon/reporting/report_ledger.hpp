@@ -49,6 +49,10 @@ public:
     void mark_failed(const std::string& period, std::int64_t revision, const std::string& error);
     // Every row, by period then revision.
     std::vector<StoredReport> list();
+    // Puts the newest revision of each week back in the outbox (pending, due `now`, attempts 0)
+    // when its state is one of `states` ("unsent", "failed"); only `period` when it is not empty.
+    // Older revisions stay as they are: the newest replaces them. Returns how many were queued.
+    int requeue_newest(const std::vector<std::string>& states, const std::string& period, std::int64_t now);
 
 private:
     bool has_table();

@@ -344,3 +344,27 @@ TEST_F(LmcReporterTest, WithoutAnUploaderNothingIsSent) {
     EXPECT_EQ(row("2026-W10", 1).state, "pending");
     EXPECT_TRUE(fatal_.empty()) << fatal_;
 }
+
+TEST_F(LmcReporterTest, WeeksKeptUnsentAreQueuedOnceAnUploadIsConfigured) {
+    StoredReport kept;
+    kept.period = "2026-W10";
+    kept.revision = 1;
+    kept.content_digest = "digest";
+    kept.body = "sealed while no upload was configured";
+    kept.created_at = kNow - 7 * 86400;
+    kept.state = "unsent";
+    kept.next_attempt_at = kept.created_at;
+    ReportLedger(*ledger_).insert(kept);
+
+    auto& r = make();  // this start has an uploader
+    r.start(std::chrono::seconds(5));
+    EXPECT_EQ(row("2026-W10", 1).state, "pending");
+    EXPECT_EQ(row("2026-W10", 1).next_attempt_at, kNow);
+    uploader_->push(outcome(UploadResult::delivered, 201, "stored"));
+    ASSERT_TRUE(r.run_round());
+    finish_round();
+    EXPECT_EQ(row("2026-W10", 1).state, "delivered");
+    ASSERT_EQ(uploader_->bodies().size(), 1u);
+    EXPECT_EQ(uploader_->bodies()[0], kept.body);
+    r.stop();
+}

@@ -79,3 +79,33 @@ TEST_F(ReportLedgerTest, DueRetryDeliveredFailed) {
     EXPECT_EQ(rows[1].delivered_at, 105);
     EXPECT_EQ(rows[1].last_error, "");
 }
+
+TEST_F(ReportLedgerTest, RequeueNewestPutsOnlyTheNewestRefusedOrUnsentRevisionBack) {
+    ReportLedger l(*ledger_);
+    auto unsent = [](StoredReport r) {
+        r.state = "unsent";
+        return r;
+    };
+    l.insert(unsent(report("2026-W45", 1, 100)));
+    l.insert(unsent(report("2026-W45", 2, 150)));  // only this one of W45 is worth sending
+    l.insert(report("2026-W46", 1, 100));
+    l.mark_failed("2026-W46", 1, "403 unknown_practice");
+    l.insert(report("2026-W47", 1, 100));
+    l.mark_delivered("2026-W47", 1, 120);
+
+    EXPECT_EQ(l.requeue_newest({"unsent"}, "", 900), 1);
+    auto rows = l.list();
+    EXPECT_EQ(rows[0].state, "unsent") << "an older revision stays as it was";
+    EXPECT_EQ(rows[1].state, "pending");
+    EXPECT_EQ(rows[1].next_attempt_at, 900);
+    EXPECT_EQ(rows[2].state, "failed") << "only the states asked for";
+
+    EXPECT_EQ(l.requeue_newest({"failed", "unsent"}, "2026-W47", 950), 0) << "a delivered week is not sent again";
+    EXPECT_EQ(l.requeue_newest({"failed", "unsent"}, "2026-W46", 950), 1);
+    rows = l.list();
+    EXPECT_EQ(rows[2].state, "pending");
+    EXPECT_EQ(rows[2].attempts, 0);
+    EXPECT_EQ(rows[2].last_error, "");
+    EXPECT_EQ(rows[3].state, "delivered");
+    ASSERT_EQ(l.due(950, 10).size(), 2u);
+}
