@@ -26,9 +26,21 @@ std::map<ReportKey, std::uint32_t> latest_revisions(const std::vector<ReportRef>
 
 }  // namespace
 
+std::uint32_t CountsTable::reporting(const std::string& week) const {
+    const auto it = practices_reporting.find(week);
+    return it == practices_reporting.end() ? 0 : it->second;
+}
+
 Aggregate CountsTable::cell(const std::string& reason, const std::string& week) const {
-    const auto it = cells.find({reason, week});
-    return it == cells.end() ? Aggregate{} : it->second;
+    if (const auto it = cells.find({reason, week}); it != cells.end()) return it->second;
+    Aggregate none;  // reported practices counted none of it (0), or nobody reported (no data)
+    none.practices_reporting = reporting(week);
+    return none;
+}
+
+Aggregate CountsTable::week_total(const std::string& week) const {
+    const auto it = week_totals.find(week);
+    return it == week_totals.end() ? Aggregate{} : it->second;
 }
 
 CountsTable aggregate_counts(const std::vector<std::string>& weeks, const std::vector<ReportRef>& reports,
@@ -78,29 +90,30 @@ CountsTable aggregate_counts(const std::vector<std::string>& weeks, const std::v
         auto& cell = table.cells[key];
         cell.shown = reporting::control_count(sum.shown);
         cell.redacted_parts = sum.redacted_parts;
+        cell.practices_reporting = table.reporting(key.second);
     }
 
     // Per-week totals over reasons, controlled as a group with their cells.
     for (const auto& week : weeks) {
         std::vector<std::uint64_t> shown;
         std::uint32_t redacted_parts = 0;
-        std::uint32_t practices = 0;
         for (const auto& reason : table.reasons) {
             const Aggregate a = table.cell(reason, week);
             shown.push_back(a.shown.value);
             redacted_parts += a.redacted_parts;
-            practices = std::max(practices, a.practices);
         }
         Aggregate total;
         total.shown = reporting::control_group(shown).total;
         total.redacted_parts = redacted_parts;
-        total.practices = table.practices_reporting.count(week) ? table.practices_reporting.at(week) : practices;
+        // For the total, the practices "naming a reason" are all that reported the week.
+        total.practices = total.practices_reporting = table.reporting(week);
         table.week_totals[week] = total;
     }
     return table;
 }
 
 std::string describe(const Aggregate& a) {
+    if (a.no_reports()) return "no reports";
     if (a.only_redacted()) return "redacted";
     if (a.shown.redacted) return "redacted";
     std::string s = std::to_string(a.shown.value);

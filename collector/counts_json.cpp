@@ -8,14 +8,17 @@ namespace {
 
 boost::json::object cell_json(const Aggregate& a) {
     boost::json::object o;
-    const bool redacted = a.only_redacted() || a.shown.redacted;
-    if (redacted)
+    const bool redacted = !a.no_reports() && (a.only_redacted() || a.shown.redacted);
+    // null for a redacted aggregate and for a week nobody reported (practices_reporting 0): a
+    // 0 here always means practices reported and counted none.
+    if (redacted || a.no_reports())
         o["value"] = nullptr;
     else
         o["value"] = a.shown.value;
     o["redacted"] = redacted;
     o["redacted_parts"] = a.redacted_parts;
     o["practices"] = a.practices;
+    o["practices_reporting"] = a.practices_reporting;
     o["text"] = describe(a);
     return o;
 }
@@ -37,10 +40,8 @@ std::string counts_json(const CountsTable& table) {
         }
     boost::json::array totals;
     for (const auto& week : table.weeks) {
-        const auto it = table.week_totals.find(week);
-        auto o = cell_json(it == table.week_totals.end() ? Aggregate{} : it->second);
+        auto o = cell_json(table.week_total(week));
         o["week"] = week;
-        o["practices"] = table.practices_reporting.count(week) ? table.practices_reporting.at(week) : 0u;
         totals.emplace_back(std::move(o));
     }
     return boost::json::serialize(boost::json::object{

@@ -19,7 +19,10 @@ std::string field(const std::string& s) {
 }
 
 std::string row(const std::string& week, const std::string& reason, const Aggregate& a) {
-    const std::string value = a.only_redacted() || a.shown.redacted ? "redacted" : std::to_string(a.shown.value);
+    // Empty when nobody reported the week: a spreadsheet then sees a blank, not a 0.
+    const std::string value = a.no_reports()                         ? std::string()
+                              : a.only_redacted() || a.shown.redacted ? std::string("redacted")
+                                                                      : std::to_string(a.shown.value);
     return field(week) + "," + field(reason) + "," + value + "," + std::to_string(a.redacted_parts) + "," +
            std::to_string(a.practices) + "\r\n";
 }
@@ -30,8 +33,7 @@ std::string csv_export(const CountsTable& table) {
     std::string out = "period,reason,value,redacted_parts,practices\r\n";
     for (const auto& week : table.weeks) {
         for (const auto& reason : table.reasons) out += row(week, reason, table.cell(reason, week));
-        const auto it = table.week_totals.find(week);
-        out += row(week, "all reasons", it == table.week_totals.end() ? Aggregate{} : it->second);
+        out += row(week, "all reasons", table.week_total(week));
     }
     return out;
 }

@@ -1,5 +1,7 @@
 #include "collector/https_server.hpp"
 
+#include <optional>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -59,6 +61,19 @@ std::string raw_request(const http::request_parser<http::string_body>& parser, b
     out += "\r\n";
     if (with_body) out += req.body();
     return out;
+}
+
+// The answer to a request the parser refused, or nothing when there is no one left to answer
+// (the peer closed, mid-request or between requests). Only the parser's own verdicts get an
+// answer: a timed-out or reset connection cannot be written to anyway.
+std::optional<HttpAnswer> refused_request_answer(const boost::system::error_code& ec) {
+    if (ec == http::error::header_limit)
+        return json_status(431, "header_too_large",
+                           "the request's header (request line and fields) is over " +
+                               std::to_string(kMaxHeader / 1024) + " KiB");
+    if (ec.category() != http::make_error_code(http::error::bad_method).category()) return std::nullopt;
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
+    return json_status(400, "bad_request", "the request is not valid HTTP/1.1: " + ec.message());
 }
 
 }  // namespace
@@ -178,12 +193,21 @@ asio::awaitable<void> HttpsServer::serve(tcp::socket socket, std::uint64_t id) {
         conn.busy = true;
         HttpAnswer answer;
         bool close_after = false;
+        bool linger = false;  // refused unread: drain what the client still sends, then close
         if (rec == http::error::body_limit) {
             // Over the limit: answered from the headers alone; the rest is never read.
             if (options_.capture && parser.is_header_done()) options_.capture(raw_request(parser, false));
             answer = options_.too_large ? options_.too_large(who)
                                         : json_status(413, "too_large", "the request body is over the limit");
-            close_after = true;
+            close_after = linger = true;
+        } else if (auto refused = refused_request_answer(rec)) {
+            // Not HTTP, or a header over the limit: the client learns why instead of seeing the
+            // connection drop, and the connection ends, since where the next request would
+            // start in the byte stream is unknown. Nothing of the request is logged or captured.
+            spdlog::info("{} listener: {}: request refused ({}): {}", options_.name, who, refused->status,
+                         rec.message());
+            answer = std::move(*refused);
+            close_after = linger = true;
         } else if (rec) {
             if (rec != http::error::end_of_stream && rec != asio::ssl::error::stream_truncated &&
                 rec != asio::error::operation_aborted)
@@ -209,10 +233,10 @@ asio::awaitable<void> HttpsServer::serve(tcp::socket socket, std::uint64_t id) {
         auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
         conn.busy = false;
         if (wec) break;
-        if (rec == http::error::body_limit) {
-            // The client may still be sending the body we refused. Closing a socket with unread
-            // data makes the kernel send a reset, which can destroy the 413 before the client
-            // reads it; so the rest is drained and thrown away (never parsed or kept), for at
+        if (linger) {
+            // The client may still be sending the body or header we refused. Closing a socket
+            // with unread data makes the kernel send a reset, which can destroy the 413 (or 400,
+            // 431) before the client reads it; so the rest is drained and thrown away (never parsed or kept), for at
             // most a second and a megabyte, as web servers' "lingering close" does.
             beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
             char sink[16 * 1024];

@@ -4,7 +4,8 @@
 // collector runs two: the upload listener (mutual TLS) and the web listener.
 //
 // Every read and write has a deadline, requests have a header limit and a body limit (a body
-// over the limit is answered 413 and not read), connections are capped, and stop() is graceful:
+// over the limit is answered 413 and not read; a header over the limit 431, a request that is not
+// HTTP 400, each with Connection: close), connections are capped, and stop() is graceful:
 // no new connections, idle ones closed at once, a request in progress answered first.
 
 #include <cstddef>

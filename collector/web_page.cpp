@@ -18,6 +18,7 @@ table { border-collapse: collapse; margin-top: 1rem; }
 th, td { border: 1px solid #d8dde0; padding: 0.25rem 0.5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.redacted { color: #8a1538; font-style: italic; }
+td.no-reports { color: #768692; text-align: center; }
 tr.total td { font-weight: bold; }
 #status { color: #4c6272; }
 #chart { margin-top: 1rem; }
@@ -28,7 +29,9 @@ tr.total td { font-weight: bold; }
 <p class="note">Counts are controlled before they leave a practice and again here: 0 stays 0,
 1 to 7 is shown as <em>redacted</em>, everything else is rounded to the nearest 5.
 "10 + 2 redacted" means ten incidents in shown figures and two practices whose figure was 1 to 7
-(not added in). Only the latest revision of each practice's week counts.</p>
+(not added in). 0 means practices reported and counted none; <abbr title="no reports">—</abbr>
+means no practice reported that week, so there is no figure (and no bar in the chart).
+Only the latest revision of each practice's week counts.</p>
 <form id="range">
   <label>From <input id="from" name="from" placeholder="2026-W40" size="9"></label>
   <label>To <input id="to" name="to" placeholder="2026-W48" size="9"></label>
@@ -65,6 +68,12 @@ function drawTable(data) {
   head.appendChild(hr);
   const byKey = new Map(data.cells.map(c => [c.reason + "|" + c.week, c]));
   function cellTd(c) {
+    if (c.practices_reporting === 0) {  // no data, which a 0 must never stand for
+      const td = el("td", "\u2014", "no-reports");
+      td.dataset.week = c.week;
+      td.title = "no reports";
+      return td;
+    }
     const td = el("td", c.text, c.redacted ? "redacted" : (c.redacted_parts > 0 ? "partly-redacted" : ""));
     td.dataset.week = c.week;
     if (c.redacted_parts > 0) td.title = c.redacted_parts + " practice figure(s) of 1 to 7, redacted";
@@ -89,6 +98,15 @@ function drawTable(data) {
   body.appendChild(prac);
 }
 
+// The y-axis step: the smallest of 1, 2 or 5 times a power of ten that splits `max` into at most
+// `most` intervals, so the tick labels are round numbers an officer can read off (0, 200, 400...).
+function niceStep(max, most) {
+  const raw = Math.max(1, max / most);  // counts are whole numbers: never a step under 1
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
 function drawChart(data) {
   const box = document.getElementById("chart");
   box.replaceChildren();
@@ -96,20 +114,31 @@ function drawChart(data) {
   const plotW = W - left - 10 - legendW, plotH = H - top - bottom;
   const byKey = new Map(data.cells.map(c => [c.reason + "|" + c.week, c]));
   const heights = data.weeks.map(w => data.reasons.reduce((s, r) => s + (byKey.get(r + "|" + w).value || 0), 0));
-  const max = Math.max(10, ...heights);
+  const tick = niceStep(Math.max(10, ...heights), 5);
+  const max = tick * Math.ceil(Math.max(10, ...heights) / tick);  // the axis ends on a tick
   const root = svg("svg", {id: "counts-chart", width: W, height: H + 20 * Math.ceil(data.reasons.length / 3),
                            viewBox: "0 0 " + W + " " + (H + 20 * Math.ceil(data.reasons.length / 3)),
                            role: "img", "aria-label": "Incidents per week, stacked by reason"});
   root.appendChild(svg("line", {x1: left, y1: top, x2: left, y2: top + plotH, stroke: "#4c6272"}));
   root.appendChild(svg("line", {x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, stroke: "#4c6272"}));
-  for (let i = 0; i <= 4; i++) {
-    const v = Math.round(max * i / 4), y = top + plotH - plotH * v / max;
-    const t = svg("text", {x: left - 6, y: y + 4, "text-anchor": "end", "font-size": 11}); t.textContent = v;
+  for (let v = 0; v <= max; v += tick) {
+    const y = top + plotH - plotH * v / max;
+    const t = svg("text", {x: left - 6, y: y + 4, "text-anchor": "end", "font-size": 11, class: "y-tick"});
+    t.textContent = v;
     root.appendChild(t);
+    if (v > 0) root.appendChild(svg("line", {x1: left, y1: y, x2: left + plotW, y2: y, stroke: "#e8edee"}));
   }
   const step = plotW / Math.max(1, data.weeks.length), barW = Math.max(4, step * 0.7);
   data.weeks.forEach((w, i) => {
     const x = left + i * step + (step - barW) / 2;
+    const label = svg("text", {x: x + barW / 2, y: top + plotH + 14, "text-anchor": "end", "font-size": 10,
+                               transform: "rotate(-45 " + (x + barW / 2) + " " + (top + plotH + 14) + ")"});
+    label.textContent = w; root.appendChild(label);
+    if (data.totals[i].practices_reporting === 0) {  // no data: nothing drawn, not even a zero
+      label.setAttribute("fill", "#768692");
+      const tip = svg("title", {}); tip.textContent = w + ": no reports"; label.appendChild(tip);
+      return;
+    }
     let y = top + plotH;
     data.reasons.forEach((r, j) => {
       const c = byKey.get(r + "|" + w);
@@ -127,10 +156,11 @@ function drawChart(data) {
       const m = svg("text", {x: x + barW / 2, y: y - 3, "text-anchor": "middle", "font-size": 10, fill: "#8a1538",
                              class: "redacted-marker"});
       m.textContent = "+" + parts + "r"; root.appendChild(m);
+    } else if (y === top + plotH) {  // practices reported and counted none: say 0, unlike a week of no reports
+      const m = svg("text", {x: x + barW / 2, y: y - 3, "text-anchor": "middle", "font-size": 10, fill: "#4c6272",
+                             class: "zero-marker", "data-week": w});
+      m.textContent = "0"; root.appendChild(m);
     }
-    const label = svg("text", {x: x + barW / 2, y: top + plotH + 14, "text-anchor": "end", "font-size": 10,
-                               transform: "rotate(-45 " + (x + barW / 2) + " " + (top + plotH + 14) + ")"});
-    label.textContent = w; root.appendChild(label);
   });
   data.reasons.forEach((r, j) => {
     const lx = left + (j % 3) * 240, ly = H + 20 * Math.floor(j / 3);

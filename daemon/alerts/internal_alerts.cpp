@@ -33,7 +33,13 @@ const char* internal_what_to_do(const std::string& c) {
         return "The Local Medical Committee's collector refused a weekly incident report (status and "
                "detail above; 'gpwatchctl report list' shows every report's state). Usually the "
                "practice or its key is not registered with the LMC (give the LMC the output of "
-               "'gpwatchctl report public-key'), or the server's clock is wrong. The report holds counts only.";
+               "'gpwatchctl report public-key'; then 'gpwatchctl report resend'), or the server's clock is "
+               "wrong. The report holds counts only.";
+    if (c == condition::lmc_upload_delayed)
+        return "A weekly incident report for the Local Medical Committee has not reached its collector "
+               "for a day (the last error is above). gpwatchd keeps retrying, up to hourly. Check the "
+               "network path to the collector and that its certificate and the practice's client "
+               "certificate are valid; ask the LMC whether the collector is up.";
     return "See docs/operations.md.";
 }
 

@@ -27,6 +27,7 @@ inline constexpr const char* delivery_failed = "delivery_failed";
 inline constexpr const char* mesh_delivery_report = "mesh_delivery_report";
 // The LMC's collector refused an incident report for good (one alert per period and revision).
 inline constexpr const char* lmc_upload_refused = "lmc_upload_refused";
+inline constexpr const char* lmc_upload_delayed = "lmc_upload_delayed";
 }  // namespace condition
 
 class InternalAlerts {

@@ -78,6 +78,13 @@ void Daemon::start_reporting() {
         if (recorded) deliver_alerts();
         return recorded;
     };
+    hooks.raise_delayed = [this](const std::string& key, const std::string& headline, const std::string& detail,
+                                 std::int64_t now) {
+        const bool recorded = delivery_->raise_event(key, alerts::condition::lmc_upload_delayed, Severity::review,
+                                                     headline, detail, now);
+        if (recorded) deliver_alerts();
+        return recorded;
+    };
     hooks.fatal = [this](const std::string& what) { fatal(what); };
     std::unique_ptr<lmc_upload::ReportUploader> uploader;
     try {

@@ -34,6 +34,9 @@ bool same_upload(const std::optional<ReportingUploadSettings>& a, const std::opt
            a->client_key_file == b->client_key_file && a->timeout == b->timeout;
 }
 
+// How long a report may keep failing to reach the collector before an internal alert says so.
+constexpr std::int64_t kDelayedAlertAfter = 24 * 3600;
+
 }  // namespace
 
 std::unique_ptr<lmc_upload::ReportUploader> make_lmc_uploader(const ReportingSettings& settings) {
@@ -219,6 +222,17 @@ std::int64_t LmcReporter::apply(const StoredReport& r, const UploadOutcome& o, s
                 reports_.mark_retry(r.period, r.revision, failures, next, o.error);
                 spdlog::warn("lmc report {}: not delivered ({}), attempt {}, next in {} s: {}", which,
                              lmc_upload::to_string(o.cause), failures, next - now, o.error);
+                // Retrying quietly suits a collector down for an hour, not for days: after a day
+                // someone should look. One alert per revision (the key makes it once).
+                if (now - r.created_at >= kDelayedAlertAfter && hooks_.raise_delayed)
+                    hooks_.raise_delayed("lmc_upload_delayed:" + r.period + ":" + std::to_string(r.revision),
+                                         "an LMC report has not been delivered for a day",
+                                         "The incident report for " + which +
+                                             " has not reached the LMC's collector since it was sealed " +
+                                             std::to_string((now - r.created_at) / 3600) +
+                                             " hours ago. Last error (" + lmc_upload::to_string(o.cause) +
+                                             "): " + o.error + ". gpwatchd keeps retrying.",
+                                         now);
                 return next;
             }
             case UploadResult::refused: {

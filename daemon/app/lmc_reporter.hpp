@@ -7,7 +7,9 @@
 //   delivered (201, or 409 replayed with our digest)  -> mark_delivered
 //   retryable (5xx, 429, time-out, connection, TLS)  -> mark_retry, next attempt 5 s doubling to
 //                                                       1 h with jitter; the round stops there
-//                                                       (the collector is not taking reports now)
+//                                                       (the collector is not taking reports now);
+//                                                       still failing a day after it was sealed:
+//                                                       one internal alert lmc_upload_delayed
 //   refused (any other answer)                        -> one internal alert lmc_upload_refused
 //                                                       naming period, revision, status, detail;
 //                                                       then mark_failed
@@ -49,6 +51,10 @@ struct LmcReporterHooks {
     std::function<bool(const std::string& key, const std::string& headline, const std::string& detail,
                        std::int64_t now)>
         raise_refused;
+    // The same for lmc_upload_delayed: a report still not delivered a day after it was sealed.
+    std::function<bool(const std::string& key, const std::string& headline, const std::string& detail,
+                       std::int64_t now)>
+        raise_delayed;
     // The ledger could not record an outcome: the daemon stops, as for its other ledger failures.
     std::function<void(const std::string& what)> fatal;
 };

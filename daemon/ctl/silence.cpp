@@ -23,7 +23,7 @@ namespace json = boost::json;
 // Internal conditions a silence may name besides the write reasons (daemon/alerts/internal_alerts).
 const std::vector<std::string> kConditions{"feed_disconnected", "mesh_credentials_refused", "disk_nearly_full",
                                            "reload_refused",    "outbox_backlog",           "delivery_failed",
-                                           "lmc_upload_refused"};
+                                           "lmc_upload_refused", "lmc_upload_delayed"};
 // A silence is for an incident, not a policy: a longer one belongs in the settings.
 constexpr std::int64_t kLongestSilence = 90LL * 24 * 3600;
 

@@ -31,7 +31,8 @@ const std::vector<std::pair<std::string, Keys>> kSinkTypes{
 };
 // Conditions internal alerts are raised for (daemon/alerts/internal_alerts.hpp).
 const Keys kInternalConditions{"feed_disconnected", "mesh_credentials_refused", "disk_nearly_full",
-                               "reload_refused", "outbox_backlog", "delivery_failed", "lmc_upload_refused"};
+                               "reload_refused", "outbox_backlog", "delivery_failed", "lmc_upload_refused",
+                               "lmc_upload_delayed"};
 
 struct Context {
     std::string file;

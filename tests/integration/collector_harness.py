@@ -7,6 +7,8 @@ import base64
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
 
 from harness import TestFailure, check, log
@@ -22,22 +24,47 @@ def openssl(*args):
     return r.stdout
 
 
-def make_certs(d):
-    """A CA, a server certificate for 127.0.0.1 and a practice client certificate, in `d`."""
+def make_certs(d, clients=None, stranger_cn=None):
+    """A CA, a server certificate for 127.0.0.1 and client certificates, in `d`.
+
+    clients: None makes one client certificate (client.pem/client.key); a list of names makes one
+    each (client-NAME.pem/.key, CN = NAME, e.g. a practice's ODS code), the first of them also
+    being the default "client_cert"/"client_key". stranger_cn: also a client certificate with that
+    CN from ANOTHER CA (stranger.pem/.key), which the collector must refuse during the handshake.
+    Returns the file names: ca, server_cert, server_key, client_cert, client_key, clients
+    {name: (cert, key)} and, with stranger_cn, other_ca, stranger_cert, stranger_key."""
     os.makedirs(d, exist_ok=True)
     p = lambda name: os.path.join(d, name)  # noqa: E731
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", "/CN=gpwatch test LMC CA", "-keyout", p("ca.key"), "-out", p("ca.pem"))
-    for name, ext in (("server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"),
-                      ("client", "extendedKeyUsage=clientAuth\n")):
+
+    def ca(name, cn):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", f"/CN={cn}", "-keyout", p(name + ".key"), "-out", p(name + ".pem"))
+
+    def leaf(name, cn, ca_name, ext):
         with open(p(name + ".ext"), "w") as f:
             f.write(ext)
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-subj", f"/CN=gpwatch test {name}", "-keyout", p(name + ".key"), "-out", p(name + ".csr"))
-        openssl("x509", "-req", "-in", p(name + ".csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
+                "-subj", f"/CN={cn}", "-keyout", p(name + ".key"), "-out", p(name + ".csr"))
+        openssl("x509", "-req", "-in", p(name + ".csr"), "-CA", p(ca_name + ".pem"), "-CAkey", p(ca_name + ".key"),
                 "-CAcreateserial", "-days", "2", "-extfile", p(name + ".ext"), "-out", p(name + ".pem"))
-    return {"ca": p("ca.pem"), "server_cert": p("server.pem"), "server_key": p("server.key"),
-            "client_cert": p("client.pem"), "client_key": p("client.key")}
+        return p(name + ".pem"), p(name + ".key")
+
+    ca("ca", "gpwatch test LMC CA")
+    server = leaf("server", "gpwatch test server", "ca",
+                  "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    client_ext = "extendedKeyUsage=clientAuth\n"
+    if clients is None:
+        made = {"client": leaf("client", "gpwatch test client", "ca", client_ext)}
+    else:
+        made = {name: leaf("client-" + name, name, "ca", client_ext) for name in clients}
+    first = next(iter(made.values()))
+    out = {"ca": p("ca.pem"), "server_cert": server[0], "server_key": server[1],
+           "client_cert": first[0], "client_key": first[1], "clients": made}
+    if stranger_cn:
+        ca("other-ca", "gpwatch test other CA")
+        out["other_ca"] = p("other-ca.pem")
+        out["stranger_cert"], out["stranger_key"] = leaf("stranger", stranger_cn, "other-ca", client_ext)
+    return out
 
 
 def spki_sha256_base64(cert_file):
@@ -48,10 +75,24 @@ def spki_sha256_base64(cert_file):
     return base64.b64encode(digest).decode()
 
 
-def write_config(path, certs, storage_yaml):
+def free_port():
+    """A loopback TCP port that is free now, for a collector that must come up on a port chosen
+    before it starts (practices configured while it is down). Released at once, so another process
+    could take it meanwhile; the collector then fails to start and says so."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sqlite_storage(sqlite_path):
+    """The storage: section for write_config with the SQLite backend."""
+    return f"storage:\n  backend: sqlite\n  sqlite_path: {sqlite_path}"
+
+
+def write_config(path, certs, storage_yaml, upload_listen="127.0.0.1:0"):
     with open(path, "w") as f:
         f.write(f"""upload:
-  listen: 127.0.0.1:0
+  listen: {upload_listen}
   cert_file: {certs['server_cert']}
   key_file: {certs['server_key']}
   client_ca_file: {certs['ca']}
@@ -67,13 +108,34 @@ time_zone: Europe/London
 """)
 
 
+def collector_cli(bin_dir, config, *args):
+    """A gpwatch-collector command (register, practices, export-csv...) that must succeed; its stdout.
+    Needs no running collector: the commands open the storage themselves."""
+    r = sh(os.path.join(bin_dir, "gpwatch-collector"), "--config", config, *args)
+    check(r.returncode == 0, f"gpwatch-collector {' '.join(args)} failed ({r.returncode}): {r.stderr.decode()}")
+    return r.stdout.decode()
+
+
+def stored_reports(sqlite_path):
+    """{(practice, period, revision): body bytes} as a SQLite-backed collector stored them."""
+    con = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT practice, period, revision, body FROM reports").fetchall()
+    finally:
+        con.close()
+    return {(p, per, rev): bytes(body) for p, per, rev, body in rows}
+
+
 class Collector:
-    """gpwatch-collector serve; learns its two ports from the 'listening' lines."""
+    """gpwatch-collector serve; learns its two ports from the 'listening' lines. Its log (stderr)
+    is workdir/collector.log (log_path); with capture_dir, every upload request is kept there."""
 
     def __init__(self, bin_dir, config, workdir, capture_dir=None):
         self.bin = os.path.join(bin_dir, "gpwatch-collector")
         self.config = config
-        self.stderr = open(os.path.join(workdir, "collector.log"), "w")
+        self.capture_dir = capture_dir
+        self.log_path = os.path.join(workdir, "collector.log")
+        self.stderr = open(self.log_path, "w")
         args = [self.bin, "--config", config, "serve"]
         if capture_dir:
             args += ["--capture-dir", capture_dir]
@@ -89,6 +151,16 @@ class Collector:
 
     def command(self, *args):
         return sh(self.bin, "--config", self.config, *args)
+
+    def captured(self):
+        """{file name: bytes} of every upload request captured so far (request line, headers, body)."""
+        check(self.capture_dir, "this collector was started without --capture-dir")
+        out = {}
+        for name in sorted(os.listdir(self.capture_dir)):
+            if not name.startswith("."):  # a capture still being written is a hidden temporary file
+                with open(os.path.join(self.capture_dir, name), "rb") as f:
+                    out[name] = f.read()
+        return out
 
     def stop(self):
         """SIGTERM must end it, gracefully, with exit 0."""
@@ -110,14 +182,18 @@ def forge(bin_dir, out, *args):
     return out
 
 
-def upload(port, certs, body_file, client_cert=True, content_type="application/x-protobuf"):
-    """POSTs with stock curl; returns (http status, body text) or (None, curl's error) when TLS fails."""
+def upload(port, certs, body_file, client_cert=True, content_type="application/x-protobuf", client=None):
+    """POSTs with stock curl; returns (http status, body text) or (None, curl's error) when TLS fails.
+    body_file: a file name, or the body itself as bytes. client: a (cert, key) pair to present
+    instead of certs' default client certificate (e.g. another practice's, or the stranger's)."""
+    from_stdin = isinstance(body_file, bytes)
     args = ["curl", "-sS", "--max-time", "20", "--cacert", certs["ca"], "-X", "POST",
-            "-H", f"Content-Type: {content_type}", "--data-binary", "@" + body_file,
+            "-H", f"Content-Type: {content_type}", "--data-binary", "@-" if from_stdin else "@" + body_file,
             "-w", "\n%{http_code}", f"https://127.0.0.1:{port}/v1/reports"]
     if client_cert:
-        args[1:1] = ["--cert", certs["client_cert"], "--key", certs["client_key"]]
-    r = sh(*args)
+        cert, key = client or (certs["client_cert"], certs["client_key"])
+        args[1:1] = ["--cert", cert, "--key", key]
+    r = sh(*args, input=body_file if from_stdin else None)
     if r.returncode != 0:
         return None, r.stderr.decode()
     text, _, code = r.stdout.decode().rpartition("\n")

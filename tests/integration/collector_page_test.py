@@ -2,7 +2,8 @@
 """gpwatch-collector with SQLite: three practices upload forged reports over mutual TLS (stock
 curl), every upload is captured (--capture-dir), and the LMC page, opened in headless Chromium,
 renders (after its script ran) a table of the re-controlled aggregates with "redacted" markers,
-and an SVG chart.
+"0" where practices reported nothing and "—" (title "no reports") where no practice reported,
+and an SVG chart with round y-axis ticks and nothing drawn for a week without reports.
 
 usage: collector_page_test.py BIN_DIR"""
 
@@ -27,7 +28,8 @@ def iso_week(days_ago):
 
 
 class TableReader(HTMLParser):
-    """Rows of <table id="counts"> keyed by data-reason; cells keyed by data-week; plus the SVG."""
+    """Rows of <table id="counts"> keyed by data-reason; cells keyed by data-week (their title
+    attributes in `titles`); plus the SVG: bars per week, y-axis tick labels and 0 markers."""
 
     def __init__(self):
         super().__init__()
@@ -38,6 +40,11 @@ class TableReader(HTMLParser):
         self.text = ""
         self.svg_rects = 0
         self.svg_seen = False
+        self.titles = {}
+        self.bar_weeks = set()
+        self.y_ticks = []
+        self.zero_weeks = set()
+        self.svg_text = None  # the class of the SVG <text> being read
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -47,18 +54,29 @@ class TableReader(HTMLParser):
             self.svg_seen = True
         elif tag == "rect" and a.get("data-reason"):
             self.svg_rects += 1
+            self.bar_weeks.add(a.get("data-week"))
+        elif tag == "text" and a.get("class") == "y-tick":
+            self.svg_text = "y-tick"
+            self.text = ""
+        elif tag == "text" and a.get("class") == "zero-marker":
+            self.zero_weeks.add(a.get("data-week"))
         elif self.in_table and tag == "tr":
             self.reason = a.get("data-reason")
         elif self.in_table and tag == "td" and self.reason:
             self.week = a.get("data-week")
             self.text = ""
+            if self.week and a.get("title"):
+                self.titles.setdefault(self.reason, {})[self.week] = a["title"]
 
     def handle_data(self, data):
-        if self.week:
+        if self.week or self.svg_text:
             self.text += data
 
     def handle_endtag(self, tag):
-        if tag == "table":
+        if tag == "text" and self.svg_text:
+            self.y_ticks.append(self.text.strip())
+            self.svg_text = None
+        elif tag == "table":
             self.in_table = False
         elif tag == "td" and self.week:
             self.rows.setdefault(self.reason, {})[self.week] = self.text.strip()
@@ -67,7 +85,9 @@ class TableReader(HTMLParser):
 
 def main(workdir):
     certs = make_certs(os.path.join(workdir, "certs"))
-    week, earlier = iso_week(14), iso_week(21)
+    # `week`, `earlier` and `zero_week` have reports; `silent` (last week, within the default 12
+    # weeks shown) has none.
+    week, earlier, zero_week, silent = iso_week(14), iso_week(21), iso_week(28), iso_week(7)
     config = os.path.join(workdir, "collector.yaml")
     write_config(config, certs, f"storage:\n  backend: sqlite\n  sqlite_path: {workdir}/collector.db")
     f = lambda name: os.path.join(workdir, name)  # noqa: E731
@@ -88,9 +108,12 @@ def main(workdir):
             check(r.returncode == 0, f"register {ods}: {r.stderr}")
         forge(BIN_DIR, f("c-earlier.bin"), "--key", f("C83003.key"), "--ods", "C83003", "--period", earlier,
               "--count", "processor_drift:clinical:acute-trust=2")
+        # In zero_week A reports and counted nothing: 0 everywhere, a figure, unlike `silent`.
+        forge(BIN_DIR, f("a-zero.bin"), "--key", f("A81001.key"), "--ods", "A81001", "--period", zero_week,
+              "--count", "unauthorised_write:clinical:acute-trust=0")
 
         collector = Collector(BIN_DIR, config, workdir, capture_dir=capture)
-        uploads = [f(ods + ".bin") for ods in practices] + [f("c-earlier.bin")]
+        uploads = [f(ods + ".bin") for ods in practices] + [f("c-earlier.bin"), f("a-zero.bin")]
         for body in uploads:
             code, text = upload(collector.upload_port, certs, body)
             check(code == 201, f"upload {body}: {code} {text}")
@@ -130,11 +153,32 @@ def main(workdir):
         check(rows.get("processor_drift", {}).get(earlier) == "redacted", f"processor_drift {earlier}: {rows}")
         check(rows.get("processor_drift", {}).get(week) == "0", f"processor_drift {week}: {rows}")
         check(rows.get("all", {}).get(week) == "30 + 2 redacted", f"all reasons {week}: {rows}")
+        # In `earlier` only C reported, and nothing for unauthorised_write: 0, a figure.
+        check(rows.get("unauthorised_write", {}).get(earlier) == "0", f"unauthorised_write {earlier}: {rows}")
         check(reader.svg_seen and reader.svg_rects >= 1, "the SVG chart is missing or has no bars")
         # Rows made only of redacted or zero figures show no other number anywhere.
         for reason in ("unknown_writer", "processor_drift"):
-            check(set(rows[reason].values()) <= {"0", "redacted"}, f"{reason} shows a number: {rows[reason]}")
+            check(set(rows[reason].values()) <= {"0", "redacted", "\u2014"}, f"{reason} shows a number: {rows[reason]}")
         log("page: 30 for unauthorised_write, 'redacted' markers, SVG chart drawn")
+
+        # A week nobody reported is no data: a dash titled "no reports" in every row, no bar.
+        for reason in ("unauthorised_write", "unknown_writer", "processor_drift", "all"):
+            check(rows.get(reason, {}).get(silent) == "\u2014", f"{reason} {silent} (no reports): {rows.get(reason)}")
+            check(reader.titles.get(reason, {}).get(silent) == "no reports",
+                  f"{reason} {silent}: title {reader.titles.get(reason)}")
+        check(silent not in reader.bar_weeks and week in reader.bar_weeks,
+              f"bars drawn for weeks {sorted(reader.bar_weeks)}")
+        for reason in ("unauthorised_write", "unknown_writer", "processor_drift", "all"):
+            check(rows.get(reason, {}).get(zero_week) == "0", f"{reason} {zero_week} (reported 0): {rows.get(reason)}")
+        check(reader.zero_weeks == {zero_week}, f"the chart marks 0 for weeks {reader.zero_weeks}, not {zero_week}")
+        silent_cells = sum(1 for r in rows.values() for v in r.values() if v == "\u2014")
+        check(silent_cells >= 4 * 9, f"only {silent_cells} cells show no reports (9 or so weeks had none)")
+        log(f"page: {silent} (no reports) shows '\u2014' titled 'no reports' and draws nothing; "
+            f"{zero_week} (reported 0) shows 0 in the table and the chart")
+
+        # The y-axis reads 0, 10, 20, 30 for a tallest bar of 30: steps of 1, 2 or 5 x 10^n.
+        check(reader.y_ticks == ["0", "10", "20", "30"], f"y-axis ticks {reader.y_ticks}")
+        log(f"chart: y-axis ticks {reader.y_ticks}")
 
         collector.stop()
         collector = None

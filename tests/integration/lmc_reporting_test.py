@@ -18,7 +18,6 @@ as a new revision. Then:
 usage: lmc_reporting_test.py BIN_DIR
 """
 
-import base64
 import hashlib
 import html.parser
 import json
@@ -30,7 +29,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import MeshSimulator, Simulator, check, log, practice_daemon, run, stop_simulator, wait_for  # noqa: E402
+from harness import MeshSimulator, Simulator, check, log, practice_daemon, run, wait_for  # noqa: E402
+from collector_harness import (Collector, collector_cli, make_certs, spki_sha256_base64, sqlite_storage,  # noqa: E402
+                               stored_reports, upload, write_config)
 
 BIN = os.path.abspath(sys.argv[1])
 
@@ -46,123 +47,17 @@ def sh(*args, check_rc=True, **kw):
     return out
 
 
-# ---------------------------------------------------------------- certificates (made here, now)
-
-def make_certificates(d):
-    """An LMC CA; the collector's server certificate for 127.0.0.1; one client certificate per
-    practice (CN = its ODS code) and one 'stranger' client certificate from another CA."""
-    os.makedirs(d, exist_ok=True)
-
-    def ca(name, cn):
-        sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", f"{d}/{name}.key", "-out", f"{d}/{name}.pem", "-days", "2", "-subj", f"/CN={cn}")
-
-    def leaf(name, cn, ca_name, ext):
-        sh("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", f"{d}/{name}.key", "-out", f"{d}/{name}.csr", "-subj", f"/CN={cn}")
-        with open(f"{d}/{name}.ext", "w") as f:
-            f.write(ext)
-        sh("openssl", "x509", "-req", "-in", f"{d}/{name}.csr", "-CA", f"{d}/{ca_name}.pem", "-CAkey",
-           f"{d}/{ca_name}.key", "-CAcreateserial", "-out", f"{d}/{name}.pem", "-days", "2",
-           "-extfile", f"{d}/{name}.ext")
-
-    ca("lmc-ca", "Test LMC CA")
-    ca("other-ca", "Someone Else's CA")
-    leaf("collector", "127.0.0.1", "lmc-ca",
-         "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    for ods, _ in PRACTICES:
-        leaf(f"practice-{ods}", ods, "lmc-ca", "extendedKeyUsage=clientAuth\n")
-    leaf("stranger", "A81001", "other-ca", "extendedKeyUsage=clientAuth\n")
-
-
-def spki_sha256_base64(cert_pem):
-    """What Chromium's --ignore-certificate-errors-spki-list wants: base64(SHA-256(SPKI DER)).
-    Chromium then trusts this one test-made key and nothing else."""
-    pub = sh("openssl", "x509", "-in", cert_pem, "-pubkey", "-noout").stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub.encode(),
-                         capture_output=True, check=True).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
-# ---------------------------------------------------------------- the collector
-
-class Collector:
-    def __init__(self, workdir, certs):
-        self.dir = os.path.join(workdir, "collector")
-        os.makedirs(self.dir, exist_ok=True)
-        self.db = os.path.join(self.dir, "reports.sqlite")
-        self.capture = os.path.join(self.dir, "capture")
-        self.config = os.path.join(self.dir, "collector.yaml")
-        with open(self.config, "w") as f:
-            f.write(f"""
-time_zone: Europe/London
-upload:
-  listen: 127.0.0.1:0
-  cert_file: {certs}/collector.pem
-  key_file: {certs}/collector.key
-  client_ca_file: {certs}/lmc-ca.pem
-web:
-  listen: 127.0.0.1:0
-  cert_file: {certs}/collector.pem
-  key_file: {certs}/collector.key
-storage:
-  backend: sqlite
-  sqlite_path: {self.db}
-""")
-        self.log_path = os.path.join(self.dir, "collector.log")
-        self.proc = None
-
-    def cli(self, *args):
-        return sh(os.path.join(BIN, "gpwatch-collector"), "--config", self.config, *args).stdout
-
-    def start(self):
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "gpwatch-collector"), "--config", self.config, "serve", "--capture-dir", self.capture],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-        def ports():
-            with open(self.log_path) as f:
-                text = f.read()
-            up = re.search(r"listening upload=127\.0\.0\.1:(\d+)", text)
-            web = re.search(r"listening web=127\.0\.0\.1:(\d+)", text)
-            check(self.proc.poll() is None, f"collector exited early: {text}")
-            return (int(up.group(1)), int(web.group(1))) if up and web else None
-
-        self.upload_port, self.web_port = wait_for(ports, 20, "the collector's listening lines")
-        self.upload_url = f"https://127.0.0.1:{self.upload_port}/v1/reports"
-        self.web_url = f"https://127.0.0.1:{self.web_port}"
-
-    def stop(self):
-        if self.proc:
-            stop_simulator(self.proc, self.log)
-
-    def stored_reports(self):
-        """{(practice, period, revision): body bytes} as the collector stored them."""
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT practice, period, revision, body FROM reports").fetchall()
-        finally:
-            con.close()
-        return {(p, per, rev): bytes(body) for p, per, rev, body in rows}
-
-
-def post(collector, body, cert, key, cacert):
-    """POSTs `body` as a stock client (curl) would; returns (HTTP status, parsed JSON or None, curl rc)."""
-    out = subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", "--cacert", cacert,
-         *(["--cert", cert, "--key", key] if cert else []),
-         "-H", "Content-Type: application/x-protobuf", "--data-binary", "@-", collector.upload_url],
-        input=body, capture_output=True)
-    if out.returncode != 0:
-        return None, None, out.returncode
-    text = out.stdout.decode(errors="replace")
-    payload, _, status = text.rpartition("\n")
+def post(port, certs, body, client):
+    """POSTs `body` as a stock client (curl) would, presenting `client` = (cert, key) or no
+    certificate (None); returns (HTTP status, parsed JSON or None), or (None, curl's error) when
+    the TLS handshake fails."""
+    status, text = upload(port, certs, body, client_cert=client is not None, client=client)
+    if status is None:
+        return None, text
     try:
-        parsed = json.loads(payload)
+        return status, json.loads(text)
     except ValueError:
-        parsed = None
-    return int(status), parsed, 0
+        return status, None
 
 
 # ---------------------------------------------------------------- the disclosure rule, restated
@@ -278,23 +173,52 @@ def sensitive_strings(practice_dirs):
     return found
 
 
-def occurrences(needle, haystack):
-    """Whole-token, case-sensitive: 'Medi' (a name) must not match 'Media' in a page's script."""
-    pattern = rb"(?<![A-Za-z0-9])" + re.escape(needle.encode()) + rb"(?![A-Za-z0-9])"
-    return re.search(pattern, haystack) is not None
+def token_search(values):
+    """One compiled regex finding any of `values` as a whole token, case-sensitive: 'Medi' (a name)
+    must not match 'Media' in a page's script. The alternation is laid out as a trie (values that
+    share a prefix share one branch), so the engine follows one branch per byte instead of trying
+    thousands of alternatives at every position: a search over everything takes about a second,
+    not the ~17 s of one regex per value and artefact. A value that is a prefix of another is an
+    optional end inside the longer one's branch; the trailing boundary check makes the engine back
+    off to it when the longer one does not fit."""
+    if not values:
+        return re.compile(rb"(?!)")  # nothing to look for: never matches (an empty trie would match everywhere)
+    trie = {}
+    for v in values:
+        node = trie
+        for byte in v.encode():
+            node = node.setdefault(byte, {})
+        node[None] = {}  # a value ends here
+
+    def branch(node):
+        alternatives = [re.escape(bytes([byte])) + branch(node[byte]) for byte in sorted(k for k in node if k is not None)]
+        if not alternatives:
+            return b""
+        body = alternatives[0] if len(alternatives) == 1 else b"(?:" + b"|".join(alternatives) + b")"
+        return b"(?:" + body + b")?" if None in node else body
+
+    return re.compile(rb"(?<![A-Za-z0-9])" + branch(trie) + rb"(?![A-Za-z0-9])")
 
 
 # ---------------------------------------------------------------- the test
 
 def main(workdir):
-    certs = os.path.join(workdir, "certs")
-    make_certificates(certs)
-    collector = Collector(workdir, certs)
+    # One client certificate per practice (CN = its ODS code), and a 'stranger' from another CA
+    # that claims the first practice's ODS code.
+    certs = make_certs(os.path.join(workdir, "certs"), clients=[ods for ods, _ in PRACTICES],
+                       stranger_cn=PRACTICES[0][0])
+    collector_dir = os.path.join(workdir, "collector")
+    os.makedirs(collector_dir)
+    db = os.path.join(collector_dir, "reports.sqlite")
+    config = os.path.join(collector_dir, "collector.yaml")
+    write_config(config, certs, sqlite_storage(db))
     sims, meshes, daemons, dirs = [], [], [], []
     outgoing = {}  # name -> bytes: everything that left a practice or is shown by the collector
+    collector = None
     try:
-        collector.start()
-        log(f"collector: uploads on {collector.upload_port}, page on {collector.web_port}")
+        collector = Collector(BIN, config, collector_dir, capture_dir=os.path.join(collector_dir, "capture"))
+        upload_url = f"https://127.0.0.1:{collector.upload_port}/v1/reports"
+        web_url = f"https://127.0.0.1:{collector.web_port}"
 
         for ods, seed in PRACTICES:
             d = os.path.join(workdir, ods)
@@ -315,10 +239,10 @@ reporting:
   settle_after: 1s
   check_every: 10s                # the shortest allowed
   upload:
-    url: {collector.upload_url}
-    ca_file: {certs}/lmc-ca.pem
-    client_cert_file: {certs}/practice-{ods}.pem
-    client_key_file: {certs}/practice-{ods}.key
+    url: {upload_url}
+    ca_file: {certs['ca']}
+    client_cert_file: {certs['clients'][ods][0]}
+    client_key_file: {certs['clients'][ods][1]}
     timeout: 5s
 """)
             # The LMC registers the practice's public key, as the practice's admin hands it over.
@@ -327,10 +251,10 @@ reporting:
             check(pem, f"report public-key printed no PEM: {public!r}")
             with open(os.path.join(d, "lmc-public.pem"), "w") as f:
                 f.write(pem.group(0))
-            collector.cli("register", "--ods", ods, "--public-key", os.path.join(d, "lmc-public.pem"))
+            collector_cli(BIN, config, "register", "--ods", ods, "--public-key", os.path.join(d, "lmc-public.pem"))
             daemon.start()
             daemons.append(daemon)
-        practices = json.loads(collector.cli("practices", "--json"))
+        practices = json.loads(collector_cli(BIN, config, "practices", "--json"))
         check(sorted(p["ods"] for p in practices) == sorted(o for o, _ in PRACTICES),
               f"collector practices: {practices}")
 
@@ -355,7 +279,7 @@ reporting:
         wait_for(settled, 150, "every practice's reports delivered and no new revision for 15 s")
 
         # ---- what was delivered is what the collector stored, byte for byte
-        stored = collector.stored_reports()
+        stored = stored_reports(db)
         periods = set()
         revised = 0
         for (ods, _), daemon in zip(PRACTICES, daemons):
@@ -390,11 +314,11 @@ reporting:
 
         # ---- refusals: replay, tampering, an unregistered key, no client certificate
         ods0 = PRACTICES[0][0]
-        cert0, key0 = f"{certs}/practice-{ods0}.pem", f"{certs}/practice-{ods0}.key"
-        cacert = f"{certs}/lmc-ca.pem"
+        client0 = certs["clients"][ods0]
+        port = collector.upload_port
         newest_key = max((k for k in stored if k[0] == ods0), key=lambda k: (k[1], k[2]))
         body = stored[newest_key]
-        status, answer, _ = post(collector, body, cert0, key0, cacert)
+        status, answer = post(port, certs, body, client0)
         check(status == 409 and answer and answer.get("status") == "replayed",
               f"a replayed report was answered {status} {answer}")
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
@@ -405,7 +329,7 @@ reporting:
         check(at > 0, "no settings hash in the report bytes")
         at += len("sha256:")
         tampered[at] = ord("0") if tampered[at] != ord("0") else ord("1")
-        status, answer, _ = post(collector, bytes(tampered), cert0, key0, cacert)
+        status, answer = post(port, certs, bytes(tampered), client0)
         check(status == 401 and answer and answer.get("status") == "bad_signature",
               f"a tampered report was answered {status} {answer}")
 
@@ -417,20 +341,20 @@ reporting:
             capture_output=True)
         check(forged.returncode == 0, f"report_forge failed: {forged.stderr.decode()}")
         with open(forged_path, "rb") as f:
-            status, answer, _ = post(collector, f.read(), cert0, key0, cacert)
+            status, answer = post(port, certs, f.read(), client0)
         check(status == 403 and answer and answer.get("status") == "unregistered_key",
               f"a report signed by an unregistered key was answered {status} {answer}")
 
-        status, _, rc = post(collector, body, None, None, cacert)
-        check(rc != 0, f"an upload without a client certificate got HTTP {status}")
-        status, _, rc = post(collector, body, f"{certs}/stranger.pem", f"{certs}/stranger.key", cacert)
-        check(rc != 0, f"an upload with a certificate from another CA got HTTP {status}")
-        check(collector.stored_reports() == stored, "a refused upload changed what the collector stores")
+        status, answer = post(port, certs, body, None)
+        check(status is None, f"an upload without a client certificate got HTTP {status} {answer}")
+        status, answer = post(port, certs, body, (certs["stranger_cert"], certs["stranger_key"]))
+        check(status is None, f"an upload with a certificate from another CA got HTTP {status} {answer}")
+        check(stored_reports(db) == stored, "a refused upload changed what the collector stores")
         log("replayed, tampered, unregistered-key and certificate-less uploads refused")
 
         # ---- the page in a real browser: per reason, the controlled sum over the practices
-        spki = spki_sha256_base64(f"{certs}/collector.pem")
-        dom = render_page(collector.web_url + "/", spki, workdir)
+        spki = spki_sha256_base64(certs["server_cert"])
+        dom = render_page(web_url + "/", spki, workdir)
         outgoing["page-dom"] = dom.encode()
         reader = TableReader()
         reader.feed(dom)
@@ -461,26 +385,30 @@ reporting:
         check(compared >= 3, f"only {compared} reasons had counts to compare: {expected_totals}")
         log(f"page in Chromium: {compared} reasons for {week} match the controlled sums")
 
-        api = subprocess.run(["curl", "-sS", "--cacert", cacert, f"{collector.web_url}/api/counts"],
+        api = subprocess.run(["curl", "-sS", "--cacert", certs["ca"], f"{web_url}/api/counts"],
                              capture_output=True, check=True).stdout
-        csv = subprocess.run(["curl", "-sS", "--cacert", cacert, f"{collector.web_url}/export.csv"],
+        csv = subprocess.run(["curl", "-sS", "--cacert", certs["ca"], f"{web_url}/export.csv"],
                              capture_output=True, check=True).stdout
         outgoing["api-counts"], outgoing["export-csv-web"] = api, csv
-        outgoing["export-csv-cli"] = collector.cli("export-csv").encode()
+        outgoing["export-csv-cli"] = collector_cli(BIN, config, "export-csv").encode()
+        for dm in daemons:
+            rc, _ = dm.terminate()
+            check(rc == 0, f"gpwatchd ({dm.config}) exited {rc} on SIGTERM")
+        collector.stop()  # SIGTERM; checks exit 0
     finally:
         for dm in daemons:
             if dm.alive():
-                rc, _ = dm.terminate()
+                dm.proc.kill()
         for s in sims + meshes:
             s.stop()
-        collector.stop()
+        if collector and collector.proc.poll() is None:
+            collector.proc.kill()
 
     # ---- privacy: nothing about patients in anything that left a practice
-    for name in sorted(os.listdir(collector.capture)):
-        with open(os.path.join(collector.capture, name), "rb") as f:
-            outgoing[f"capture/{name}"] = f.read()
+    for name, data in collector.captured().items():
+        outgoing[f"capture/{name}"] = data
     check(any(k.startswith("capture/") for k in outgoing), "the collector captured no upload")
-    for path in (collector.db, collector.log_path):
+    for path in (db, collector.log_path):
         with open(path, "rb") as f:
             outgoing[os.path.basename(path)] = f.read()
     secrets = sensitive_strings(dirs)
@@ -490,17 +418,19 @@ reporting:
     # The search must be able to fail: it finds the NHS numbers where they do belong.
     with open(os.path.join(dirs[0], "state", "ledger.sqlite"), "rb") as f:
         ledger_bytes = f.read()
-    check(any(occurrences(n, ledger_bytes) for n in secrets["nhs_number"]),
+    started = time.monotonic()
+    searches = {kind: token_search(values) for kind, values in secrets.items()}
+    check(searches["nhs_number"].search(ledger_bytes),
           "the search does not even find NHS numbers in a practice's own ledger")
     leaks = []
     for where, data in outgoing.items():
-        for kind, values in secrets.items():
-            for v in values:
-                if occurrences(v, data):
-                    leaks.append(f"{kind} {v!r} in {where}")
+        for kind, search in searches.items():
+            for v in sorted({m.group(0) for m in search.finditer(data)}):
+                leaks.append(f"{kind} {v.decode(errors='replace')!r} in {where}")
     check(not leaks, "patient data left the practice:\n  " + "\n  ".join(leaks[:20]))
     log(f"privacy: {sum(len(v) for v in secrets.values())} sensitive values searched for in "
-        f"{len(outgoing)} outgoing artefacts ({sum(len(v) for v in outgoing.values())} bytes): none found")
+        f"{len(outgoing)} outgoing artefacts ({sum(len(v) for v in outgoing.values())} bytes) in "
+        f"{time.monotonic() - started:.1f} s: none found")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""A stand-in for gpwatch-collector's POST /v1/reports (tests/unit/lmc_upload and
-tests/integration/lmc_upload_test.py): real TLS that requires a client certificate signed by the
-test CA, and the collector's JSON answers, chosen by the request path so one server covers every
-case. It checks nothing inside the report: the real collector's tests do that.
+"""A stand-in for gpwatch-collector's POST /v1/reports, used only by tests/unit/lmc_upload
+(lmc_uploader_test): real TLS that requires a client certificate signed by the test CA, and the
+collector's JSON answers, chosen by the request path so one server covers every case. It stays a
+stand-in because those cases are answers the real collector cannot be made to give on demand: 503
+while busy, a slow answer for the timeout and cancel tests, a 409 replayed naming another digest.
+It checks nothing inside the report. gpwatchd against the real gpwatch-collector is
+tests/integration/lmc_upload_test.py and lmc_reporting_test.py.
 
 Run with /usr/bin/python3 lmc_collector_stub.py DIR [PORT]. Makes (unless DIR/ca.pem exists, so a
 restarted stub keeps them), with the openssl command, in DIR:

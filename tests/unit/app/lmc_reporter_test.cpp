@@ -117,6 +117,11 @@ protected:
             raised_.push_back({key, headline, detail});
             return alert_recorded_;
         };
+        hooks.raise_delayed = [this](const std::string& key, const std::string& headline, const std::string& detail,
+                                     std::int64_t) {
+            delayed_.push_back({key, headline, detail});
+            return true;
+        };
         hooks.fatal = [this](const std::string& what) { fatal_ = what; };
         std::unique_ptr<lmc_upload::ReportUploader> given;
         if (with_uploader) given = std::move(up);
@@ -162,6 +167,7 @@ protected:
     ScriptedUploader* uploader_ = nullptr;
     std::int64_t clock_ = kNow;
     std::vector<Raised> raised_;
+    std::vector<Raised> delayed_;
     bool alert_recorded_ = true;
     std::string fatal_;
 };
@@ -367,4 +373,23 @@ TEST_F(LmcReporterTest, WeeksKeptUnsentAreQueuedOnceAnUploadIsConfigured) {
     ASSERT_EQ(uploader_->bodies().size(), 1u);
     EXPECT_EQ(uploader_->bodies()[0], kept.body);
     r.stop();
+}
+
+TEST_F(LmcReporterTest, AReportStillUndeliveredADayAfterItWasSealedRaisesOneDelayedAlert) {
+    auto& r = make();
+    add_report("2026-W10", 1, kNow - 3600);  // sealed an hour ago
+    const auto down = outcome(UploadResult::retryable, 0, "", "", RetryCause::connection);
+    r.apply(row("2026-W10", 1), down, kNow);
+    EXPECT_TRUE(delayed_.empty()) << "an hour of retrying is no news";
+
+    const std::int64_t day_later = kNow - 3600 + 24 * 3600;
+    r.apply(row("2026-W10", 1), down, day_later);
+    r.apply(row("2026-W10", 1), down, day_later + 3600);
+    ASSERT_EQ(delayed_.size(), 2u) << "raised on each failure; the key makes it one alert";
+    EXPECT_EQ(delayed_[0].key, "lmc_upload_delayed:2026-W10:1");
+    EXPECT_EQ(delayed_[0].key, delayed_[1].key);
+    EXPECT_NE(delayed_[0].detail.find("2026-W10 revision 1"), std::string::npos) << delayed_[0].detail;
+    EXPECT_NE(delayed_[0].detail.find("24 hours"), std::string::npos) << delayed_[0].detail;
+    EXPECT_EQ(row("2026-W10", 1).state, "pending") << "still retried";
+    EXPECT_TRUE(raised_.empty());
 }

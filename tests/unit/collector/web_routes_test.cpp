@@ -65,6 +65,12 @@ TEST_F(WebRoutesTest, ApiCountsDefaultsToTheLastTwelveEndedWeeks) {
             EXPECT_EQ(o.at("value").as_int64(), 10);
             EXPECT_EQ(o.at("redacted_parts").as_int64(), 2);
             EXPECT_EQ(o.at("text").as_string(), "10 + 2 redacted");
+            EXPECT_EQ(o.at("practices_reporting").as_int64(), 3);
+        }
+        if (o.at("week").as_string() == "2026-W41") {  // nobody reported: no data, not 0
+            EXPECT_TRUE(o.at("value").is_null()) << o;
+            EXPECT_EQ(o.at("practices_reporting").as_int64(), 0) << o;
+            EXPECT_EQ(o.at("text").as_string(), "no reports") << o;
         }
     }
     EXPECT_TRUE(found) << a.body;
@@ -76,6 +82,12 @@ TEST_F(WebRoutesTest, CsvAndBadRanges) {
     EXPECT_EQ(csv.body, "period,reason,value,redacted_parts,practices\r\n"
                         "2026-W40,unknown_writer,10,2,3\r\n"
                         "2026-W40,all reasons,10,2,3\r\n");
+    EXPECT_EQ(get("/export.csv?from=2026-W40&to=2026-W41").body,
+              "period,reason,value,redacted_parts,practices\r\n"
+              "2026-W40,unknown_writer,10,2,3\r\n"
+              "2026-W40,all reasons,10,2,3\r\n"
+              "2026-W41,unknown_writer,,0,0\r\n"  // nobody reported W41: an empty value
+              "2026-W41,all reasons,,0,0\r\n");
     EXPECT_EQ(get("/api/counts?from=2026-W45&to=2026-W40").status, 400u);
     EXPECT_EQ(get("/api/counts?from=soon").status, 400u);
     EXPECT_EQ(get("/api/counts?from=2000-W01&to=2026-W40").status, 400u);  // over five years
