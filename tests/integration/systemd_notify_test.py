@@ -39,16 +39,17 @@ def verify_unit(workdir):
     if not shutil.which("systemd-analyze"):
         log("systemd-analyze not installed: unit file check skipped")
         return
-    # Verify the shipped unit with its binary paths pointed at this build.
-    with open(os.path.join(SOURCE_DIR, "systemd", "gpwatchd.service")) as f:
-        unit = f.read().replace("/usr/bin/gpwatchd", os.path.join(BIN_DIR, "gpwatchd"))
-    path = os.path.join(workdir, "gpwatchd.service")
-    with open(path, "w") as f:
-        f.write(unit)
-    out = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True)
-    problems = [l for l in (out.stdout + out.stderr).splitlines() if "gpwatchd.service" in l]
-    check(out.returncode == 0 and not problems, f"systemd-analyze verify: {problems}")
-    log("systemd-analyze verify: unit file accepted")
+    # Verify the shipped units with their binary paths pointed at this build.
+    for name, binary in (("gpwatchd.service", "gpwatchd"), ("gpwatch-collector.service", "gpwatch-collector")):
+        with open(os.path.join(SOURCE_DIR, "systemd", name)) as f:
+            unit = f.read().replace(f"/usr/bin/{binary} ", os.path.join(BIN_DIR, binary) + " ")
+        path = os.path.join(workdir, name)
+        with open(path, "w") as f:
+            f.write(unit)
+        out = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True)
+        problems = [l for l in (out.stdout + out.stderr).splitlines() if name in l]
+        check(out.returncode == 0 and not problems, f"systemd-analyze verify {name}: {problems}")
+    log("systemd-analyze verify: both unit files accepted")
 
 
 def main(workdir):
