@@ -5,53 +5,13 @@
 
 #include <libpq-fe.h>
 
+#include "collector/report_schema.hpp"
+
 namespace gpwatch::collector {
 
 namespace {
 
-// The same tables as sqlite_report_store.cpp, in PostgreSQL's types.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS practices (
-    ods            TEXT   PRIMARY KEY,
-    public_key_pem TEXT   NOT NULL,
-    key_id         TEXT   NOT NULL,
-    registered_at  BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reports (
-    practice     TEXT    NOT NULL REFERENCES practices(ods),
-    period       TEXT    NOT NULL,
-    revision     INTEGER NOT NULL,
-    digest       TEXT    NOT NULL,
-    body         BYTEA   NOT NULL,
-    generated_at BIGINT  NOT NULL,
-    received_at  BIGINT  NOT NULL,
-    PRIMARY KEY (practice, period, revision)
-);
-CREATE TABLE IF NOT EXISTS report_counts (
-    practice        TEXT    NOT NULL,
-    period          TEXT    NOT NULL,
-    revision        INTEGER NOT NULL,
-    reason          TEXT    NOT NULL,
-    feed            TEXT    NOT NULL,
-    writer_org_type TEXT    NOT NULL,
-    writer_ods      TEXT    NOT NULL,
-    value           INTEGER NOT NULL,
-    redacted        BOOLEAN NOT NULL,
-    FOREIGN KEY (practice, period, revision) REFERENCES reports(practice, period, revision)
-);
-CREATE INDEX IF NOT EXISTS report_counts_report ON report_counts(practice, period, revision);
-CREATE TABLE IF NOT EXISTS report_totals (
-    practice TEXT    NOT NULL,
-    period   TEXT    NOT NULL,
-    revision INTEGER NOT NULL,
-    reason   TEXT    NOT NULL,
-    value    INTEGER NOT NULL,
-    redacted BOOLEAN NOT NULL,
-    FOREIGN KEY (practice, period, revision) REFERENCES reports(practice, period, revision)
-);
-CREATE INDEX IF NOT EXISTS report_totals_report ON report_totals(practice, period, revision);
-)sql";
-
+// The latest revision of each (practice, period) in [$1, $2].
 constexpr const char* kLatest =
     "SELECT practice, period, MAX(revision) AS revision FROM reports WHERE period >= $1 AND period <= $2 "
     "GROUP BY practice, period";
@@ -159,7 +119,7 @@ PostgresReportStore::PostgresReportStore(const std::string& conninfo) {
         // Two collectors starting together must not race on CREATE TABLE IF NOT EXISTS.
         run(conn_, "SELECT pg_advisory_xact_lock(7140447)");
         PQclear(PQexec(conn_, "SET LOCAL client_min_messages = warning"));
-        Result r(PQexec(conn_, kSchema));
+        Result r(PQexec(conn_, report_schema_sql(SqlDialect::postgresql).c_str()));
         if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
             throw StoreError(std::string("postgresql: creating the tables: ") + PQresultErrorMessage(r.get()));
         tx.commit();

@@ -2,53 +2,11 @@
 
 #include <sqlite3.h>
 
+#include "collector/report_schema.hpp"
+
 namespace gpwatch::collector {
 
 namespace {
-
-// The schema. report_counts/report_totals hang off reports by the composite key, so a report
-// and its rows live and die together.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS practices (
-    ods            TEXT    PRIMARY KEY,
-    public_key_pem TEXT    NOT NULL,
-    key_id         TEXT    NOT NULL,
-    registered_at  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reports (
-    practice     TEXT    NOT NULL REFERENCES practices(ods),
-    period       TEXT    NOT NULL,
-    revision     INTEGER NOT NULL,
-    digest       TEXT    NOT NULL,
-    body         BLOB    NOT NULL,
-    generated_at INTEGER NOT NULL,
-    received_at  INTEGER NOT NULL,
-    PRIMARY KEY (practice, period, revision)
-);
-CREATE TABLE IF NOT EXISTS report_counts (
-    practice        TEXT    NOT NULL,
-    period          TEXT    NOT NULL,
-    revision        INTEGER NOT NULL,
-    reason          TEXT    NOT NULL,
-    feed            TEXT    NOT NULL,
-    writer_org_type TEXT    NOT NULL,
-    writer_ods      TEXT    NOT NULL,
-    value           INTEGER NOT NULL,
-    redacted        BOOLEAN NOT NULL,
-    FOREIGN KEY (practice, period, revision) REFERENCES reports(practice, period, revision)
-);
-CREATE INDEX IF NOT EXISTS report_counts_report ON report_counts(practice, period, revision);
-CREATE TABLE IF NOT EXISTS report_totals (
-    practice TEXT    NOT NULL,
-    period   TEXT    NOT NULL,
-    revision INTEGER NOT NULL,
-    reason   TEXT    NOT NULL,
-    value    INTEGER NOT NULL,
-    redacted BOOLEAN NOT NULL,
-    FOREIGN KEY (practice, period, revision) REFERENCES reports(practice, period, revision)
-);
-CREATE INDEX IF NOT EXISTS report_totals_report ON report_totals(practice, period, revision);
-)sql";
 
 // The latest revision of each (practice, period) in [?1, ?2].
 constexpr const char* kLatest =
@@ -144,7 +102,7 @@ SqliteReportStore::SqliteReportStore(const std::string& path) : path_(path) {
     try {
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA foreign_keys=ON");
-        exec(kSchema);
+        exec(report_schema_sql(SqlDialect::sqlite).c_str());
     } catch (...) {
         sqlite3_close(db_);
         db_ = nullptr;

@@ -21,7 +21,9 @@ const Keys kUploadKeys{"url", "ca_file", "client_cert_file", "client_key_file", 
 
 constexpr std::int64_t kMaxLookBackWeeks = 520;  // ten years: beyond that nobody revises anything
 constexpr auto kMaxSettleAfter = std::chrono::hours(24 * 28);
-constexpr auto kMinCheckEvery = std::chrono::seconds(10);
+// A re-count is one indexed GROUP BY over look_back_weeks of writes: cheap enough every second,
+// though an hour is plenty for the LMC (the default).
+constexpr auto kMinCheckEvery = std::chrono::seconds(1);
 constexpr auto kMaxTimeout = std::chrono::minutes(10);
 
 struct Context {

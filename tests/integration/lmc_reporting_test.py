@@ -229,7 +229,7 @@ def main(workdir):
             # Records are still arriving for it, so later revisions must follow.
             sim = Simulator(BIN, d, "--practice", ods, "--seed", str(seed), "--rate", "40", "--count", "240",
                             "--review-delay", "1:4", "--backdate", BACKDATE)
-            mesh = MeshSimulator(BIN, d, "--seed", str(seed), "--rate", "1", "--count", "25",
+            mesh = MeshSimulator(BIN, d, "--seed", str(seed), "--rate", "2", "--count", "24",
                                  "--backdate", BACKDATE, "--keep-bodies", os.path.join(d, "mesh-bodies"))
             sims.append(sim)
             meshes.append(mesh)
@@ -237,7 +237,7 @@ def main(workdir):
 reporting:
   signing_key_file: {d}/lmc-signing-key.pem
   settle_after: 1s
-  check_every: 10s                # the shortest allowed
+  check_every: 2s
   upload:
     url: {upload_url}
     ca_file: {certs['ca']}
@@ -263,7 +263,7 @@ reporting:
             mesh.wait_all_delivered(90)
         log("all simulated traffic generated")
 
-        # Settled: every practice's newest revision delivered, and no new revision for 15 s.
+        # Settled: every practice's newest revision delivered, and no new revision for 6 s.
         def report_rows(daemon):
             return daemon.ctl_json("report", "list")
 
@@ -275,8 +275,8 @@ reporting:
             if snapshot != getattr(settled, "last", None):
                 settled.last, settled.since = snapshot, time.time()
                 return False
-            return time.time() - settled.since >= 15  # longer than check_every
-        wait_for(settled, 150, "every practice's reports delivered and no new revision for 15 s")
+            return time.time() - settled.since >= 6  # three checks (check_every 2s) with nothing new
+        wait_for(settled, 150, "every practice's reports delivered and no new revision for 6 s")
 
         # ---- what was delivered is what the collector stored, byte for byte
         stored = stored_reports(db)
