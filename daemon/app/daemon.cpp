@@ -71,20 +71,17 @@ void Daemon::start_reporting() {
     if (!s.reporting.enabled) return;
     LmcReporterHooks hooks;
     hooks.now = now_unix;
-    hooks.raise_refused = [this](const std::string& key, const std::string& headline, const std::string& detail,
-                                 std::int64_t now) {
-        const bool recorded = delivery_->raise_event(key, alerts::condition::lmc_upload_refused, Severity::high,
-                                                     headline, detail, now);
-        if (recorded) deliver_alerts();
-        return recorded;
+    // Both LMC conditions are one-off internal alerts, recorded then delivered at once.
+    auto raise_as = [this](const char* condition, Severity severity) {
+        return [this, condition, severity](const std::string& key, const std::string& headline,
+                                           const std::string& detail, std::int64_t now) {
+            const bool recorded = delivery_->raise_event(key, condition, severity, headline, detail, now);
+            if (recorded) deliver_alerts();
+            return recorded;
+        };
     };
-    hooks.raise_delayed = [this](const std::string& key, const std::string& headline, const std::string& detail,
-                                 std::int64_t now) {
-        const bool recorded = delivery_->raise_event(key, alerts::condition::lmc_upload_delayed, Severity::review,
-                                                     headline, detail, now);
-        if (recorded) deliver_alerts();
-        return recorded;
-    };
+    hooks.raise_refused = raise_as(alerts::condition::lmc_upload_refused, Severity::high);
+    hooks.raise_delayed = raise_as(alerts::condition::lmc_upload_delayed, Severity::review);
     hooks.fatal = [this](const std::string& what) { fatal(what); };
     std::unique_ptr<lmc_upload::ReportUploader> uploader;
     try {
