@@ -1,10 +1,9 @@
 #include "daemon/settings/delivery_section.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <filesystem>
-#include <set>
+#include <cctype>
 
+#include "daemon/settings/section_reader.hpp"
 #include "daemon/settings/value_checks.hpp"
 #include "proto/verdict.hpp"
 
@@ -12,8 +11,9 @@ namespace gpwatch {
 
 namespace {
 
-namespace fs = std::filesystem;
-using Keys = std::vector<std::string>;
+using settings_detail::Keys;
+using settings_detail::SectionReader;
+using settings_detail::words;
 
 const Keys kDeliveryKeys{"sinks",       "routes",           "default_sinks",      "digest_window",
                          "quiet_hours", "backlog_digest_after", "backlog_digest_min", "internal"};
@@ -34,133 +34,19 @@ const Keys kInternalConditions{"feed_disconnected", "mesh_credentials_refused", 
                                "reload_refused", "outbox_backlog", "delivery_failed", "lmc_upload_refused",
                                "lmc_upload_delayed"};
 
-struct Context {
-    std::string file;
-    std::string base_dir;
-    std::vector<SettingsError>& errors;
+bool known(const Keys& keys, std::string_view k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
 
-    void error(const YAML::Node& at, const std::string& setting, const std::string& msg) {
-        const auto m = at.Mark();
-        errors.push_back({file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, setting, msg});
-    }
-    std::string resolve(const std::string& p) const {
-        const fs::path path(p);
-        if (path.is_absolute() || base_dir.empty()) return path.lexically_normal().string();
-        return (fs::path(base_dir) / path).lexically_normal().string();
-    }
-};
-
-std::string words(const Keys& keys) {
-    std::string s;
-    for (const auto& k : keys) s += (s.empty() ? "" : ", ") + k;
-    return s;
-}
-
-bool known(const Keys& keys, const std::string& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
-
-// Reports keys that are not in `allowed`; false if the node is not a map.
-bool check_map(Context& c, const YAML::Node& n, const std::string& path, const Keys& allowed) {
-    if (!n.IsMap()) {
-        c.error(n, path, "should be a map of settings (indented 'key: value' lines)");
-        return false;
-    }
-    for (auto it = n.begin(); it != n.end(); ++it) {
-        const auto key = it->first.as<std::string>("");
-        if (!known(allowed, key)) {
-            std::string msg = "unknown setting '" + key + "'";
-            if (auto near = settings_detail::nearest(key, std::vector<std::string_view>(allowed.begin(), allowed.end())))
-                msg += " (probably a typo: did you mean '" + *near + "'?)";
-            else
-                msg += " (allowed here: " + words(allowed) + ")";
-            c.error(it->first, path + "." + key, msg);
-        }
-    }
-    return true;
-}
-
-std::optional<std::string> text(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    const YAML::Node v = map[key];
-    if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-    if (!v.IsScalar() || settings_detail::trim(v.Scalar()).empty()) {
-        c.error(v, path + "." + key, "should be a single, non-empty value");
-        return std::nullopt;
-    }
-    return v.Scalar();
-}
-
-// A single value or a list of them.
-std::optional<Keys> list(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    const YAML::Node v = map[key];
-    if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-    Keys out;
-    if (v.IsScalar()) {
-        out.push_back(v.Scalar());
-    } else if (v.IsSequence()) {
-        for (const auto& item : v) {
-            if (!item.IsScalar()) {
-                c.error(item, path + "." + key, "each item should be a single value");
-                return std::nullopt;
-            }
-            out.push_back(item.Scalar());
-        }
-    } else {
-        c.error(v, path + "." + key, "should be a value or a list of values");
-        return std::nullopt;
-    }
-    return out;
-}
-
-std::optional<bool> flag(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    std::string v = *t;
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    c.error(map[key], path + "." + key, "'" + *t + "' is not true or false");
-    return std::nullopt;
-}
-
-std::optional<std::chrono::seconds> seconds(Context& c, const YAML::Node& map, const std::string& path,
+// Delivery's waits: a whole number of seconds, longer than zero.
+std::optional<std::chrono::seconds> seconds(SectionReader& c, const YAML::Node& map, const std::string& path,
                                             const std::string& key) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    auto d = parse_duration(*t);
-    if (!d || d->count() <= 0 || d->count() % 1000 != 0) {
-        c.error(map[key], path + "." + key, "'" + *t + "' is not a whole number of seconds longer than zero (write e.g. 5m, 1h, 90s)");
-        return std::nullopt;
-    }
-    return std::chrono::duration_cast<std::chrono::seconds>(*d);
+    return c.whole_seconds(map, path, key, std::chrono::seconds(1),
+                           "is not a whole number of seconds longer than zero (write e.g. 5m, 1h, 90s)");
 }
 
-std::optional<std::int64_t> count(Context& c, const YAML::Node& map, const std::string& path, const std::string& key,
-                                  std::int64_t min, std::int64_t max) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), n);
-    if (ec != std::errc{} || end != t->data() + t->size() || n < min || n > max) {
-        c.error(map[key], path + "." + key,
-                "'" + *t + "' should be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-        return std::nullopt;
-    }
-    return n;
-}
-
-// "512MB", "2GB", "1048576" (bytes).
-std::optional<std::uint64_t> bytes(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), n);
-    std::string unit(end, static_cast<const char*>(t->data() + t->size()));
-    std::uint64_t mult = unit.empty() || unit == "B" ? 1 : unit == "KB" ? 1024ull : unit == "MB" ? 1024ull * 1024
-                         : unit == "GB" ? 1024ull * 1024 * 1024 : 0;
-    if (ec != std::errc{} || end == t->data() || mult == 0 || n > (1ull << 50) / mult) {
-        c.error(map[key], path + "." + key, "'" + *t + "' is not a size (write e.g. 512MB or 2GB)");
-        return std::nullopt;
-    }
-    return n * mult;
+// Disk space: sizes up to 1 PiB.
+std::optional<std::uint64_t> bytes(SectionReader& c, const YAML::Node& map, const std::string& path,
+                                   const std::string& key) {
+    return c.bytes(map, path, key, 0, 1ull << 50, "is not a size (write e.g. 512MB or 2GB)");
 }
 
 bool valid_sink_name(const std::string& s) {
@@ -168,11 +54,11 @@ bool valid_sink_name(const std::string& s) {
            std::all_of(s.begin(), s.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'; });
 }
 
-void load_sink(Context& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
-    if (!check_map(c, n, path, kSinkKeys)) return;
+void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
+    if (!c.check_map(n, path, kSinkKeys)) return;
     SinkSettings s;
-    auto name = text(c, n, path, "name");
-    auto type = text(c, n, path, "type");
+    auto name = c.text(n, path, "name");
+    auto type = c.text(n, path, "type");
     if (!name) return c.error(n, path + ".name", "required setting is missing (every sink needs a name routes can use)");
     if (!valid_sink_name(*name)) return c.error(n["name"], path + ".name", "'" + *name + "' should be letters, digits, _ or -");
     for (const auto& other : d.sinks)
@@ -188,16 +74,16 @@ void load_sink(Context& c, const YAML::Node& n, const std::string& path, Deliver
         if (key != "name" && key != "type" && known(kSinkKeys, key) && !known(spec->second, key))
             c.error(it->first, path + "." + key, "does not apply to a " + s.type + " sink (it takes: " + words(spec->second) + ")");
     }
-    if (auto v = text(c, n, path, "url")) s.url = *v;
-    if (auto v = text(c, n, path, "from")) s.from = *v;
-    if (auto v = list(c, n, path, "to")) s.to = *v;
-    if (auto v = text(c, n, path, "auth")) s.auth = *v;
-    if (auto v = text(c, n, path, "username")) s.username = *v;
-    if (auto v = text(c, n, path, "list")) s.list = *v;
+    if (auto v = c.text(n, path, "url")) s.url = *v;
+    if (auto v = c.text(n, path, "from")) s.from = *v;
+    if (auto v = c.list(n, path, "to")) s.to = *v;
+    if (auto v = c.text(n, path, "auth")) s.auth = *v;
+    if (auto v = c.text(n, path, "username")) s.username = *v;
+    if (auto v = c.text(n, path, "list")) s.list = *v;
     for (auto [key, field] : {std::pair{"maildir", &s.maildir}, std::pair{"password_file", &s.password_file},
                               std::pair{"oauth2_token_file", &s.oauth2_token_file}, std::pair{"ca_file", &s.ca_file},
                               std::pair{"secret_file", &s.secret_file}, std::pair{"token_file", &s.token_file}})
-        if (auto v = text(c, n, path, key)) *field = v->rfind("credential:", 0) == 0 ? *v : c.resolve(*v);
+        if (auto v = c.text(n, path, key)) *field = v->rfind("credential:", 0) == 0 ? *v : c.resolve(*v);
     for (const auto& a : s.to)
         if (auto why = settings_detail::check_mail_address(a)) c.error(n["to"], path + ".to", *why);
     if (!s.from.empty())
@@ -236,7 +122,7 @@ bool sink_exists(const DeliverySettings& d, const std::string& name) {
     return std::any_of(d.sinks.begin(), d.sinks.end(), [&](const SinkSettings& s) { return s.name == name; });
 }
 
-void check_sink_names(Context& c, const YAML::Node& at, const std::string& path, const Keys& names,
+void check_sink_names(SectionReader& c, const YAML::Node& at, const std::string& path, const std::vector<std::string>& names,
                       const DeliverySettings& d) {
     if (names.empty()) c.error(at, path, "names no sink");
     for (const auto& n : names)
@@ -247,15 +133,15 @@ void check_sink_names(Context& c, const YAML::Node& at, const std::string& path,
         }
 }
 
-void load_route(Context& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
-    if (!check_map(c, n, path, kRouteKeys)) return;
+void load_route(SectionReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
+    if (!c.check_map(n, path, kRouteKeys)) return;
     RouteSettings r;
-    if (auto v = list(c, n, path, "kind")) r.kinds = *v;
-    if (auto v = list(c, n, path, "severity")) r.severities = *v;
-    if (auto v = list(c, n, path, "reason")) r.reasons = *v;
-    if (auto v = list(c, n, path, "rule")) r.rules = *v;
-    if (auto v = flag(c, n, path, "escalation")) r.escalation = *v ? 1 : 0;
-    if (auto v = flag(c, n, path, "digest")) r.digest = *v;
+    if (auto v = c.list(n, path, "kind")) r.kinds = *v;
+    if (auto v = c.list(n, path, "severity")) r.severities = *v;
+    if (auto v = c.list(n, path, "reason")) r.reasons = *v;
+    if (auto v = c.list(n, path, "rule")) r.rules = *v;
+    if (auto v = c.flag(n, path, "escalation")) r.escalation = *v ? 1 : 0;
+    if (auto v = c.flag(n, path, "digest")) r.digest = *v;
     for (const auto& k : r.kinds)
         if (!known({"write", "internal", "digest"}, k))
             c.error(n["kind"], path + ".kind", "'" + k + "' is not write, internal or digest");
@@ -268,32 +154,33 @@ void load_route(Context& c, const YAML::Node& n, const std::string& path, Delive
                     "unreviewed_escalated, unparseable_message, review_tracked, content_rule, "
                     "patient_visible_before_review, processor_drift, not_update_record) or an internal "
                     "condition (" + words(kInternalConditions) + ")");
-    auto sinks = list(c, n, path, "sinks");
+    auto sinks = c.list(n, path, "sinks");
     if (!sinks) return c.error(n, path + ".sinks", "required setting is missing (the sinks this route delivers to)");
     r.sinks = *sinks;
     check_sink_names(c, n["sinks"], path + ".sinks", r.sinks, d);
     d.routes.push_back(std::move(r));
 }
 
-void load_internal(Context& c, const YAML::Node& n, const std::string& path, InternalAlertSettings& in) {
-    if (!check_map(c, n, path, kInternalKeys)) return;
-    if (auto v = flag(c, n, path, "enabled")) in.enabled = *v;
+void load_internal(SectionReader& c, const YAML::Node& n, const std::string& path, InternalAlertSettings& in) {
+    if (!c.check_map(n, path, kInternalKeys)) return;
+    if (auto v = c.flag(n, path, "enabled")) in.enabled = *v;
     if (auto v = seconds(c, n, path, "feed_disconnected_after")) in.feed_disconnected_after = *v;
     if (auto v = bytes(c, n, path, "disk_free_min")) in.disk_free_min_bytes = *v;
-    if (auto v = count(c, n, path, "outbox_backlog_max", 1, 1000000)) in.outbox_backlog_max = *v;
+    if (auto v = c.count(n, path, "outbox_backlog_max", 1, 1000000)) in.outbox_backlog_max = *v;
     if (auto v = seconds(c, n, path, "outbox_oldest_max")) in.outbox_oldest_max = *v;
     if (auto v = seconds(c, n, path, "check_every")) in.check_every = *v;
-    if (auto v = flag(c, n, path, "notify_on_clear")) in.notify_on_clear = *v;
+    if (auto v = c.flag(n, path, "notify_on_clear")) in.notify_on_clear = *v;
 }
 
 }  // namespace
 
 void load_delivery_section(const YAML::Node& node, const std::string& file, const std::string& base_dir,
                            Settings& st, std::vector<SettingsError>& errors) {
-    Context c{file, base_dir, errors};
+    std::vector<SettingsError> warnings;  // delivery: has none to give (load_delivery_section takes none)
+    SectionReader c{file, base_dir, errors, warnings};
     DeliverySettings d;
     const std::string path = "delivery";
-    if (node.IsDefined() && !node.IsNull() && check_map(c, node, path, kDeliveryKeys)) {
+    if (node.IsDefined() && !node.IsNull() && c.check_map(node, path, kDeliveryKeys)) {
         d.configured = true;
         const YAML::Node sinks = node["sinks"];
         if (sinks.IsDefined() && !sinks.IsNull()) {
@@ -311,14 +198,14 @@ void load_delivery_section(const YAML::Node& node, const std::string& file, cons
                 for (std::size_t i = 0; i < routes.size(); ++i)
                     load_route(c, routes[i], path + ".routes[" + std::to_string(i) + "]", d);
         }
-        if (auto v = list(c, node, path, "default_sinks")) {
+        if (auto v = c.list(node, path, "default_sinks")) {
             d.default_sinks = *v;
             check_sink_names(c, node["default_sinks"], path + ".default_sinks", d.default_sinks, d);
         }
         if (auto v = seconds(c, node, path, "digest_window")) d.digest_window = *v;
-        if (auto v = flag(c, node, path, "quiet_hours")) d.quiet_hours = *v;
+        if (auto v = c.flag(node, path, "quiet_hours")) d.quiet_hours = *v;
         if (auto v = seconds(c, node, path, "backlog_digest_after")) d.backlog_digest_after = *v;
-        if (auto v = count(c, node, path, "backlog_digest_min", 2, 100000)) d.backlog_digest_min = *v;
+        if (auto v = c.count(node, path, "backlog_digest_min", 2, 100000)) d.backlog_digest_min = *v;
         const YAML::Node internal = node["internal"];
         if (internal.IsDefined() && !internal.IsNull()) load_internal(c, internal, path + ".internal", d.internal);
     }

@@ -1,11 +1,8 @@
 #include "daemon/settings/reporting_section.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <filesystem>
 
-#include "daemon/settings/value_checks.hpp"
+#include "daemon/settings/section_reader.hpp"
 #include "proto/url.hpp"
 
 namespace gpwatch {
@@ -13,7 +10,8 @@ namespace gpwatch {
 namespace {
 
 namespace fs = std::filesystem;
-using Keys = std::vector<std::string_view>;
+using settings_detail::Keys;
+using settings_detail::SectionReader;
 
 const Keys kReportingKeys{"signing_key_file", "period",         "settle_after", "check_every",
                           "look_back_weeks",  "per_writer_ods", "upload"};
@@ -26,91 +24,15 @@ constexpr auto kMaxSettleAfter = std::chrono::hours(24 * 28);
 constexpr auto kMinCheckEvery = std::chrono::seconds(1);
 constexpr auto kMaxTimeout = std::chrono::minutes(10);
 
-struct Context {
-    const std::string& file;
-    const std::string& base_dir;
-    std::vector<SettingsError>& errors;
-    std::vector<SettingsError>& warnings;
-
-    static SettingsError at(const std::string& file, const YAML::Node& n, const std::string& setting,
-                            const std::string& msg) {
-        const auto m = n.Mark();
-        return {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, setting, msg};
-    }
-    void error(const YAML::Node& n, const std::string& setting, const std::string& msg) {
-        errors.push_back(at(file, n, setting, msg));
-    }
-    void warn(const YAML::Node& n, const std::string& setting, const std::string& msg) {
-        warnings.push_back(at(file, n, setting, msg));
-    }
-    std::string resolve(const std::string& p) const {
-        const fs::path path(p);
-        if (path.is_absolute() || base_dir.empty()) return path.lexically_normal().string();
-        return (fs::path(base_dir) / path).lexically_normal().string();
-    }
-};
-
-std::string words(const Keys& keys) {
-    std::string s;
-    for (auto k : keys) s += (s.empty() ? "" : ", ") + std::string(k);
-    return s;
-}
-
-// Reports keys that are not in `allowed`; false if the node is not a map.
-bool check_map(Context& c, const YAML::Node& n, const std::string& path, const Keys& allowed) {
-    if (!n.IsMap()) {
-        c.error(n, path, "should be a map of settings (indented 'key: value' lines)");
-        return false;
-    }
-    for (auto it = n.begin(); it != n.end(); ++it) {
-        const auto key = it->first.as<std::string>("");
-        if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-        std::string msg = "unknown setting '" + key + "'";
-        if (auto near = settings_detail::nearest(key, allowed))
-            msg += " (probably a typo: did you mean '" + *near + "'?)";
-        else
-            msg += " (allowed here: " + words(allowed) + ")";
-        c.error(it->first, path + "." + key, msg);
-    }
-    return true;
-}
-
-std::optional<std::string> text(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    const YAML::Node v = map[key];
-    if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-    if (!v.IsScalar() || settings_detail::trim(v.Scalar()).empty()) {
-        c.error(v, path + "." + key, "should be a single, non-empty value");
-        return std::nullopt;
-    }
-    return v.Scalar();
-}
-
-std::optional<bool> flag(Context& c, const YAML::Node& map, const std::string& path, const std::string& key) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    std::string v = *t;
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    c.error(map[key], path + "." + key, "'" + *t + "' is not true or false");
-    return std::nullopt;
-}
-
 // A duration in whole seconds from `min` to `max` (parse_duration: 45s, 30m, 48h, 1h30m).
-std::optional<std::chrono::seconds> seconds(Context& c, const YAML::Node& map, const std::string& path,
+std::optional<std::chrono::seconds> seconds(SectionReader& c, const YAML::Node& map, const std::string& path,
                                             const std::string& key, std::chrono::seconds min,
                                             std::chrono::seconds max, const std::string& example) {
-    auto t = text(c, map, path, key);
-    if (!t) return std::nullopt;
-    auto d = parse_duration(*t);
-    if (!d || d->count() % 1000 != 0) {
-        c.error(map[key], path + "." + key, "'" + *t + "' is not a whole number of seconds (write e.g. " + example + ")");
-        return std::nullopt;
-    }
-    const auto s = std::chrono::duration_cast<std::chrono::seconds>(*d);
-    if (s < min || s > max) {
+    auto s = c.whole_seconds(map, path, key, std::chrono::seconds(0),
+                             "is not a whole number of seconds (write e.g. " + example + ")");
+    if (s && (*s < min || *s > max)) {
         c.error(map[key], path + "." + key,
-                "'" + *t + "' is out of range: write from " + std::to_string(min.count()) + "s to " +
+                "'" + map[key].Scalar() + "' is out of range: write from " + std::to_string(min.count()) + "s to " +
                     std::to_string(max.count()) + "s (e.g. " + example + ")");
         return std::nullopt;
     }
@@ -119,9 +41,9 @@ std::optional<std::chrono::seconds> seconds(Context& c, const YAML::Node& map, c
 
 // A file path, resolved; warns when it does not exist (yet): the daemon says so again when it
 // needs the file, and gpwatchctl can still show a report without it.
-std::optional<std::string> file_setting(Context& c, const YAML::Node& map, const std::string& path,
+std::optional<std::string> file_setting(SectionReader& c, const YAML::Node& map, const std::string& path,
                                         const std::string& key, const std::string& what) {
-    auto t = text(c, map, path, key);
+    auto t = c.text(map, path, key);
     if (!t) return std::nullopt;
     std::string resolved = c.resolve(*t);
     std::error_code ec;
@@ -130,14 +52,14 @@ std::optional<std::string> file_setting(Context& c, const YAML::Node& map, const
     return resolved;
 }
 
-void load_upload(Context& c, const YAML::Node& node, const YAML::Node& key_node, ReportingSettings& out) {
+void load_upload(SectionReader& c, const YAML::Node& node, const YAML::Node& key_node, ReportingSettings& out) {
     const std::string path = "reporting.upload";
-    if (!check_map(c, node, path, kUploadKeys)) return;
+    if (!c.check_map(node, path, kUploadKeys)) return;
     ReportingUploadSettings up;
     const auto missing = [&](const std::string& key, const std::string& what) {
         c.error(key_node, path + "." + key, "required setting is missing (add '" + key + ":' under 'upload:': " + what + ")");
     };
-    if (auto v = text(c, node, path, "url")) {
+    if (auto v = c.text(node, path, "url")) {
         auto url = parse_url(*v);
         if (!url || url->scheme != "https")
             c.error(node["url"], path + ".url",
@@ -167,9 +89,9 @@ void load_reporting_section(const YAML::Node& node, const std::string& file, con
                             std::vector<SettingsError>& warnings) {
     out = ReportingSettings{};
     if (!node.IsDefined() || node.IsNull()) return;  // no section: reporting off
-    Context c{file, base_dir, errors, warnings};
+    SectionReader c{file, base_dir, errors, warnings};
     const std::string path = "reporting";
-    if (!check_map(c, node, path, kReportingKeys)) return;
+    if (!c.check_map(node, path, kReportingKeys)) return;
     out.enabled = true;
 
     if (auto v = file_setting(c, node, path, "signing_key_file",
@@ -180,7 +102,7 @@ void load_reporting_section(const YAML::Node& node, const std::string& file, con
         c.error(node, path + ".signing_key_file",
                 "required setting is missing (add 'signing_key_file:' under 'reporting:': the practice's Ed25519 "
                 "private key, PEM, that signs every report)");
-    if (auto v = text(c, node, path, "period")) {
+    if (auto v = c.text(node, path, "period")) {
         if (*v != "iso_week")
             c.error(node["period"], path + ".period", "'" + *v + "' is not a period gpwatchd knows (write iso_week)");
     }
@@ -188,16 +110,9 @@ void load_reporting_section(const YAML::Node& node, const std::string& file, con
         out.settle_after = *v;
     if (auto v = seconds(c, node, path, "check_every", kMinCheckEvery, std::chrono::hours(24 * 7), "1h"))
         out.check_every = *v;
-    if (auto v = text(c, node, path, "look_back_weeks")) {
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-        if (ec != std::errc{} || end != v->data() + v->size() || n < 1 || n > kMaxLookBackWeeks)
-            c.error(node["look_back_weeks"], path + ".look_back_weeks",
-                    "'" + *v + "' should be a whole number of weeks from 1 to " + std::to_string(kMaxLookBackWeeks));
-        else
-            out.look_back_weeks = static_cast<int>(n);
-    }
-    if (auto v = flag(c, node, path, "per_writer_ods")) out.per_writer_ods = *v;
+    if (auto v = c.count(node, path, "look_back_weeks", 1, kMaxLookBackWeeks, "weeks"))
+        out.look_back_weeks = static_cast<int>(*v);
+    if (auto v = c.flag(node, path, "per_writer_ods")) out.per_writer_ods = *v;
     const YAML::Node upload = node["upload"];
     if (upload.IsDefined() && !upload.IsNull()) {
         YAML::Node key_node;

@@ -20,6 +20,7 @@
 #include "daemon/settings/delivery_section.hpp"
 #include "daemon/settings/mesh_section.hpp"
 #include "daemon/settings/reporting_section.hpp"
+#include "daemon/settings/section_reader.hpp"
 #include "daemon/settings/value_checks.hpp"
 
 namespace gpwatch {
@@ -39,7 +40,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace settings_detail;
-using Keys = std::vector<std::string_view>;
 
 // The shape of the file. Every map lists the keys it accepts; anything else is reported.
 const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
@@ -85,12 +85,6 @@ constexpr std::chrono::milliseconds kMaxBatchDelay{10000};
 
 std::string join(const std::string& path, std::string_view key) {
     return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string join_words(const Keys& keys) {
-    std::string s;
-    for (auto k : keys) s += (s.empty() ? "" : ", ") + std::string(k);
-    return s;
 }
 
 std::string kind_of(const YAML::Node& n) {
@@ -170,11 +164,7 @@ private:
         return e.value.IsNull() || e.value.Mark().line < 0 ? e.key.Mark() : e.value.Mark();
     }
 
-    std::string resolve(const std::string& p) const {
-        const fs::path path(p);
-        if (path.is_absolute() || base_dir_.empty()) return path.lexically_normal().string();
-        return (fs::path(base_dir_) / path).lexically_normal().string();
-    }
+    std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
 
     // Reports the key; returns the known key it was probably meant to be, if any.
     std::optional<std::string> unknown_key(const YAML::Mark& m, const std::string& path, const std::string& name,
@@ -192,7 +182,7 @@ private:
                 msg += home->empty() ? " here: it belongs at the top level, not under '" + path + ":'"
                                      : " here: it belongs under '" + std::string(*home) + ":'";
             else
-                msg += " (probably a typo; allowed here: " + join_words(known) + ")";
+                msg += " (probably a typo; allowed here: " + words(known) + ")";
         }
         error(m, join(path, name), std::move(msg));
         return suggestion;
