@@ -37,8 +37,14 @@ struct Alert {
     std::string nhs_number;               // for duty-inbox sinks only (SMTP, task); never logged,
                                           // never sent to a webhook
     std::vector<std::int64_t> covers;     // digest: the ids of the alerts it gathers
+    std::string condition;                // internal: what it is about (feed_disconnected,
+                                          // lmc_upload_refused...); `reason` means nothing then
 };
 
 const char* to_string(DeliveryState s);
+
+// The reason as sinks name it (X-Gpwatch-Reason, the webhook's "reason"): an internal alert's
+// condition, else the write's reason. Mail filters route on it.
+std::string reason_name(const Alert& a);
 
 }  // namespace gpwatch

@@ -78,6 +78,8 @@ std::optional<Reason> reason_from_string(const std::string& s) {
     return std::nullopt;
 }
 
+std::string reason_name(const Alert& a) { return a.condition.empty() ? to_string(a.reason) : a.condition; }
+
 const char* to_string(DeliveryState s) {
     switch (s) {
         case DeliveryState::pending: return "pending";

@@ -124,7 +124,7 @@ std::string format_message(const Alert& alert, const Envelope& env) {
     m += "Content-Type: text/plain; charset=utf-8\r\n";
     m += "Content-Transfer-Encoding: 8bit\r\n";
     if (alert.severity == Severity::urgent) m += "Importance: high\r\nX-Priority: 1\r\n";
-    m += std::string("X-Gpwatch-Reason: ") + to_string(alert.reason) + "\r\n";
+    m += header("X-Gpwatch-Reason", reason_name(alert)) + "\r\n";
     m += std::string("X-Gpwatch-Severity: ") + to_string(alert.severity) + "\r\n";
     m += "X-Gpwatch-Alert-Id: " + std::to_string(alert.id) + "\r\n";
     m += header("X-Gpwatch-Kind", alert.kind) + "\r\n";

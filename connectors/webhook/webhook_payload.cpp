@@ -30,7 +30,7 @@ std::string payload_json(const Alert& a, const std::string& practice_ods) {
         {"practice", practice_ods},
         {"alert_id", a.id},
         {"kind", a.kind},
-        {"reason", to_string(a.reason)},
+        {"reason", reason_name(a)},
         {"severity", to_string(a.severity)},
         {"rule", a.rule},
         {"feed", a.feed},

@@ -49,7 +49,9 @@ Alert read_alert(const sqlite::Statement& s, int c = 0) {
     a.id = s.int64(c + 0);
     a.write_id = s.int64(c + 1);
     const auto reason = s.text(c + 2);
-    a.reason = reason_from_string(reason).value_or(Reason::unknown_writer);
+    // An internal alert's reason column holds its condition, which is no write reason.
+    if (const auto r = reason_from_string(reason)) a.reason = *r;
+    else a.condition = reason;
     a.severity = severity_from_string(s.text(c + 3)).value_or(Severity::info);
     a.subject = s.text(c + 4);
     a.body = s.text(c + 5);

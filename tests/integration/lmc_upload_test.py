@@ -143,6 +143,9 @@ def main(workdir):
 
         wait_for(lambda: refusal_alerts(), 30, "the lmc_upload_refused internal alert in B's duty inbox")
         alert = refusal_alerts()[0]
+        filed_as = [h.get("X-Gpwatch-Reason") for h, body in maildir_messages(inbox) if "lmc_upload_refused" in body]
+        check(filed_as == ["lmc_upload_refused"] * len(filed_as),
+              f"the refusal alert is filed under X-Gpwatch-Reason {filed_as}, not its condition")
         check("HTTP 403 unknown_practice" in alert, f"the alert does not name the status: {alert}")
         check(f"practice {B} is not registered with this collector" in alert, f"the alert lacks the detail: {alert}")
         check(re.search(r"\d{4}-W\d{2} revision 1", alert), f"the alert does not name week and revision: {alert}")

@@ -42,6 +42,17 @@ TEST(Rfc5322, HeadersAndCrlfBody) {
     EXPECT_EQ(m.find("\n\n"), std::string::npos) << "every line ends in CRLF";
 }
 
+TEST(Rfc5322, AnInternalAlertIsFiledUnderItsCondition) {
+    // Mail rules route on X-Gpwatch-Reason: "feed down" must not look like an unknown writer.
+    auto a = sample_alert();
+    a.write_id = 0;
+    a.kind = "internal";
+    a.condition = "feed_disconnected";
+    auto m = mail::format_message(a, {"f@x", "t@x", "C84001"});
+    EXPECT_NE(m.find("X-Gpwatch-Reason: feed_disconnected\r\n"), std::string::npos);
+    EXPECT_EQ(m.find("X-Gpwatch-Reason: unauthorised_write"), std::string::npos);
+}
+
 TEST(Rfc5322, NonAsciiSubjectIsEncodedAndNewlinesCannotInjectHeaders) {
     auto a = sample_alert();
     a.subject = "Write by Ysbyty Gwynedd – Bangor\r\nBcc: someone@evil";

@@ -64,6 +64,17 @@ TEST(WebhookPayload, CarriesWhatAndWhereButNeverThePatient) {
     EXPECT_EQ(boost::json::serialize(doc.at("covers")), "[37,38,39]");
 }
 
+TEST(WebhookPayload, AnInternalAlertIsNamedByItsCondition) {
+    Alert a;
+    a.id = 41;
+    a.kind = "internal";
+    a.condition = "lmc_upload_refused";
+    a.severity = Severity::high;
+    a.subject = "[HIGH] gpwatch: the LMC collector refused a report";
+    const auto doc = boost::json::parse(webhook::payload_json(a, "C84001")).as_object();
+    EXPECT_EQ(doc.at("reason").as_string(), "lmc_upload_refused") << "not the default write reason";
+}
+
 TEST(WebhookOptions, EachProblemIsNamed) {
     webhook::WebhookOptions o{"https://hooks.example.nhs.uk/gpwatch", "s", "", "C84001", ""};
     EXPECT_EQ(webhook::check_options(o), "");
