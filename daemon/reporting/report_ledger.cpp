@@ -32,12 +32,15 @@ std::vector<StoredReport> all_rows(sqlite::Statement& s) {
 
 }  // namespace
 
-ReportLedger::ReportLedger(Ledger& ledger) : db_(ledger.connection()) {}
-
-bool ReportLedger::has_table() {
+// Asked once: the table exists from the ledger's migration on, and is missing only when
+// gpwatchctl opens an older ledger read-only (which cannot migrate it). The reporter's timer
+// reads the outbox every round; it need not ask sqlite_master each time.
+ReportLedger::ReportLedger(Ledger& ledger) : db_(ledger.connection()) {
     auto s = db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lmc_reports'");
-    return s.step();
+    has_table_ = s.step();
 }
+
+bool ReportLedger::has_table() const { return has_table_; }
 
 std::optional<StoredReport> ReportLedger::latest(const std::string& period) {
     if (!has_table()) return std::nullopt;

@@ -55,8 +55,9 @@ public:
     int requeue_newest(const std::vector<std::string>& states, const std::string& period, std::int64_t now);
 
 private:
-    bool has_table();
+    bool has_table() const;
     sqlite::Connection& db_;
+    bool has_table_ = false;
 };
 
 }  // namespace gpwatch
