@@ -1,8 +1,9 @@
 #pragma once
 // Where alerts go and when: the `delivery:` section of the settings (docs/configuration.md).
 // daemon/settings/delivery_section parses it; daemon/alerts routes, holds and gathers alerts by it.
-// Without a `delivery:` section every alert goes at once to the duty inbox Maildir (duty_inbox:),
-// as before.
+// Without a `delivery:` section every alert about a write goes at once to the duty inbox Maildir
+// (duty_inbox:), and every internal alert about gpwatchd itself to the admin inbox Maildir
+// (admin_inbox:), never to the duty GP.
 
 #include <chrono>
 #include <cstdint>
@@ -16,8 +17,10 @@ struct SinkSettings {
     std::string name;  // what routes call it, e.g. duty_inbox, duty_smtp, pager
     std::string type;  // maildir | smtp | webhook | task
 
-    // maildir (defaults to duty_inbox:'s directory and addresses)
+    // maildir (defaults to the directory and addresses of the inbox it names: duty_inbox: or
+    // admin_inbox:)
     std::string maildir;
+    std::string inbox = "duty";  // duty | admin
     // maildir and smtp
     std::string from;
     std::vector<std::string> to;
@@ -69,6 +72,13 @@ struct DeliverySettings {
     // them waiting, receives one digest of them instead of a flood.
     std::chrono::seconds backlog_digest_after{std::chrono::hours(1)};
     std::int64_t backlog_digest_min = 3;
+    // No floods: a sink is sent at most flood_limit messages within any flood_window. When more
+    // alerts than that fall due for one sink (a catch-up after downtime, a backlog replay, the
+    // overdue checks after a restart), what is due goes as one digest listing each alert, and
+    // what falls due in the next flood_window waits for the next digest. Every alert stays in the
+    // ledger, counted, and in `gpwatchctl alerts`.
+    std::int64_t flood_limit = 10;
+    std::chrono::seconds flood_window{std::chrono::minutes(10)};
     InternalAlertSettings internal;
 };
 

@@ -135,7 +135,10 @@ struct ClinicalFeedSettings {
     std::chrono::milliseconds reconnect_max{30000};
 };
 
-// For now the duty inbox is a Maildir: one RFC 5322 file per alert (SMTP comes in its own issue).
+// A Maildir inbox (one RFC 5322 file per alert) and the addresses its messages carry: the duty
+// inbox (duty_inbox:, <state_dir>/duty-inbox) for alerts a GP acts on, and the admin inbox
+// (admin_inbox:, <state_dir>/admin-inbox) for internal alerts about gpwatchd itself. Maildir
+// sinks write to one of them unless they name a folder of their own.
 struct DutyInboxSettings {
     std::string maildir;     // directory; tmp/ new/ cur/ are created inside
     std::string to = "duty-gp@practice.invalid";
@@ -169,6 +172,7 @@ struct Settings {
 
     Calendar calendar;
     DutyInboxSettings duty_inbox;
+    DutyInboxSettings admin_inbox{"", "it-admin@practice.invalid", "gpwatch@practice.invalid"};
     LedgerSettings ledger;
     DeliverySettings delivery;  // delivery: routing, sinks, digests, internal alerts
     MeshSettings mesh;          // mesh: the MESH mailbox (proto/mesh_settings.hpp)

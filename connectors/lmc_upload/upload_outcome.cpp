@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "connectors/curl/http_answer.hpp"
 #include "connectors/curl/log_safe_text.hpp"
 
 namespace gpwatch::lmc_upload {
@@ -138,7 +139,7 @@ UploadOutcome classify(const curl::PostResponse& r, std::string_view body_sent) 
     }
     // The collector failing or asking us to slow down has not refused this report; 408 is the
     // server running out of time for our request, a time-out like our own.
-    if (r.status >= 500 || r.status == 429 || r.status == 408) {
+    if (curl::retry_worth_it(r.status)) {
         o.result = UploadResult::retryable;
         o.cause = r.status >= 500 ? RetryCause::server_error
                   : r.status == 429 ? RetryCause::rate_limited

@@ -1,6 +1,7 @@
 #pragma once
 // The duty inbox as a Maildir (tmp/ new/ cur/): each alert one RFC 5322 file (with Unix line ends,
-// as Maildir holds them), readable by any mail client or by `cat`. Until SMTP delivery lands this is how alerts reach the duty GP.
+// as Maildir holds them), readable by any mail client or by `cat`: the duty inbox and the admin inbox
+// when no other sink is set.
 
 #include <string>
 
@@ -17,6 +18,7 @@ public:
     // Writes to tmp/, fsyncs, renames into new/: a reader never sees half a message. The file
     // name is fixed per alert id, so delivering again after a crash leaves one copy.
     DeliveryResult deliver(const Alert& alert) override;
+    bool needs_local_disk() const override { return true; }
 
     const std::string& directory() const { return dir_; }
 

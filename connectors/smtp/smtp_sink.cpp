@@ -51,6 +51,12 @@ int watch_replies(CURL*, curl_infotype type, char* data, std::size_t size, void*
     return 0;
 }
 
+// libcurl calls this about once a second while it works (connecting, waiting for a reply):
+// non-zero stops the submission, so a stopping gpwatchd does not wait out a silent server.
+int stop_if_cancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 bool valid_address(const std::string& a) {
@@ -149,6 +155,7 @@ SmtpSink::SmtpSink(SmtpOptions options) : options_(std::move(options)) {
 std::string SmtpSink::message_for(const Alert& alert) const { return mail::format_message(alert, envelope_); }
 
 DeliveryResult SmtpSink::deliver(const Alert& alert) {
+    if (cancelled_.load()) return classify({SubmissionFailure::Kind::local, 0, "", "cancelled (gpwatchd stopping)"});
     // Secrets first: an unreadable token file is retried (it may be mid-refresh).
     std::string password, token, secret_error;
     if ((options_.auth == SmtpAuth::plain || options_.auth == SmtpAuth::login)) {
@@ -200,6 +207,9 @@ DeliveryResult SmtpSink::deliver(const Alert& alert) {
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stop_if_cancelled);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &cancelled_);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);  // feeds watch_replies only; nothing is printed
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, watch_replies);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &last_failure_reply);
@@ -220,6 +230,8 @@ DeliveryResult SmtpSink::deliver(const Alert& alert) {
 
     const CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_OK) return {true, false, ""};
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        return classify({SubmissionFailure::Kind::local, 0, "", "cancelled (gpwatchd stopping)"});
     long reply_code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply_code);
     return classify(failure_from(rc, reply_code, last_failure_reply, errbuf));

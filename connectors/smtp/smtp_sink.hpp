@@ -8,6 +8,7 @@
 // refreshed on disk is used at once. Nothing this sink logs carries an NHS number; the message
 // body may (the duty inbox is inside the NHS).
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -53,6 +54,8 @@ public:
     // lost reply is recognisable as the same message (mail clients show one). Failures are
     // classified by smtp::classify (smtp_failure.hpp).
     DeliveryResult deliver(const Alert& alert) override;
+    // A submission in progress stops within about a second, as retryable; later ones fail at once.
+    void cancel() override { cancelled_.store(true); }
 
     // The exact bytes deliver() submits for `alert` (CRLF line ends).
     std::string message_for(const Alert& alert) const;
@@ -60,6 +63,7 @@ public:
 private:
     SmtpOptions options_;
     mail::Envelope envelope_;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace gpwatch::smtp

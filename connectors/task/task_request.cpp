@@ -3,6 +3,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "connectors/mail/rfc5322.hpp"
+
 namespace gpwatch::task {
 
 const char* priority_for(Severity severity) {
@@ -27,6 +29,10 @@ std::string task_json(const Alert& alert, const std::string& practice_ods, const
         {"title", alert.subject},
         {"body", alert.body},
         {"dedupe_key", dedupe_key(alert, practice_ods)},
+        // The first alert about the same write (its Message-ID): the clinical system can keep a
+        // write's follow-ups with its first task.
+        {"thread_id", alert.in_reply_to_alert.empty() ? mail::bare_message_id(alert.id, practice_ods)
+                                                       : alert.in_reply_to_alert},
     };
     if (!alert.nhs_number.empty()) doc["patient"] = boost::json::object{{"nhs_number", alert.nhs_number}};
     return boost::json::serialize(doc);

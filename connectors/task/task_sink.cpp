@@ -5,8 +5,8 @@
 #include <boost/json/parse.hpp>
 
 #include "connectors/curl/curl_global.hpp"
+#include "connectors/curl/http_answer.hpp"
 #include "connectors/curl/https_post.hpp"
-#include "connectors/curl/log_safe_text.hpp"
 #include "connectors/curl/secret_file.hpp"
 #include "connectors/task/task_request.hpp"
 
@@ -56,22 +56,15 @@ DeliveryResult TaskSink::deliver(const Alert& alert) {
     request.headers = {"Content-Type: application/json", "Accept: application/json", "User-Agent: gpwatch",
                        "Authorization: Bearer " + token, "Expect:"};
 
+    if (cancelled_.load()) return {false, true, "clinical system tasks: cancelled (gpwatchd stopping)"};
+    request.cancel = &cancelled_;
     const curl::PostResponse response = curl::https_post(request);
-    if (!response.transport_ok) {
-        if (response.tls_refused)
-            return {false, false, "clinical system's TLS certificate refused: " + response.error};
-        return {false, true, std::string("clinical system tasks ") +
-                                 (response.timed_out ? "timed out: " : "unreachable: ") + response.error};
-    }
-    const long s = response.status;
-    if (s == 201 || s == 200) {
+    if (!response.transport_ok) return curl::no_answer(response, "clinical system tasks");
+    if (response.status == 201 || response.status == 200) {
         last_task_id_ = task_id_in(response.body);
         return {true, false, ""};
     }
-    const bool retryable = s >= 500 || s == 408 || s == 429;
-    std::string error = "clinical system refused the task: HTTP " + std::to_string(s);
-    if (const auto text = curl::one_line(response.body); !text.empty()) error += ": " + text;
-    return {false, retryable, error};
+    return curl::refused(response, "clinical system refused the task:");
 }
 
 }  // namespace gpwatch::task

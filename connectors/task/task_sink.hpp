@@ -2,10 +2,10 @@
 // TaskSink: each alert becomes a task in the clinical system's duty-doctor list:
 // POST <url> (https://host:port/tasks) with the feed's bearer token and task_request.hpp's body.
 // 201 (created) and 200 (the same dedupe_key was seen: the first task stands) are delivered, so
-// retries never create a second task. 5xx, 408, 429, time-outs and connection errors are retried;
-// other statuses (400 bad field, 401 wrong token, 404...) and an unverified certificate are
-// permanent.
+// retries never create a second task. Every other answer is judged by the shared rule
+// (connectors/curl/http_answer): 5xx, 408, 429 and no answer are retried, the rest is permanent.
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -33,6 +33,7 @@ public:
     explicit TaskSink(TaskOptions options);
     const char* name() const override { return "task"; }
     DeliveryResult deliver(const Alert& alert) override;
+    void cancel() override { cancelled_.store(true); }
 
     // The task id the clinical system gave the last delivered alert (for the log), or "".
     const std::string& last_task_id() const { return last_task_id_; }
@@ -40,6 +41,7 @@ public:
 private:
     TaskOptions options_;
     std::string last_task_id_;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace gpwatch::task

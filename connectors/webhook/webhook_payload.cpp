@@ -6,6 +6,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "connectors/mail/rfc5322.hpp"
+
 namespace gpwatch::webhook {
 
 namespace {
@@ -39,6 +41,8 @@ std::string payload_json(const Alert& a, const std::string& practice_ods) {
         {"subject", a.subject},
         {"created_at", rfc3339_utc(a.created_at)},
         {"in_reply_to_alert", a.in_reply_to_alert},
+        // Every alert about one write carries its first alert's Message-ID: a receiver groups by it.
+        {"thread_id", a.in_reply_to_alert.empty() ? mail::bare_message_id(a.id, practice_ods) : a.in_reply_to_alert},
         {"covers", std::move(covers)},
     };
     return boost::json::serialize(doc);

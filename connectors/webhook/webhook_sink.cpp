@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "connectors/curl/curl_global.hpp"
+#include "connectors/curl/http_answer.hpp"
 #include "connectors/curl/https_post.hpp"
-#include "connectors/curl/log_safe_text.hpp"
 #include "connectors/curl/secret_file.hpp"
 #include "connectors/webhook/webhook_payload.hpp"
 #include "connectors/webhook/webhook_signature.hpp"
@@ -49,22 +49,12 @@ DeliveryResult WebhookSink::deliver(const Alert& alert) {
         "Expect:",  // send the body at once; no 100-continue round trip
     };
 
+    if (cancelled_.load()) return {false, true, "webhook: cancelled (gpwatchd stopping)"};
+    request.cancel = &cancelled_;
     const curl::PostResponse response = curl::https_post(request);
-    if (!response.transport_ok) {
-        if (response.tls_refused)
-            return {false, false, "webhook server's TLS certificate refused: " + response.error};
-        return {false, true, std::string("webhook ") + (response.timed_out ? "timed out: " : "unreachable: ") +
-                                 response.error};
-    }
-    const long s = response.status;
-    if (s >= 200 && s < 300) return {true, false, ""};
-    // Retried: the receiver failing (5xx) or running out of time (408); 429 too, because a
-    // receiver that says "slow down" has not refused this alert. Any other answer (400 bad
-    // document, 401/403 signature or key refused, 404 wrong URL) would be the same next time.
-    const bool retryable = s >= 500 || s == 408 || s == 429;
-    std::string error = "webhook answered HTTP " + std::to_string(s);
-    if (const auto text = curl::one_line(response.body); !text.empty()) error += ": " + text;
-    return {false, retryable, error};
+    if (!response.transport_ok) return curl::no_answer(response, "webhook");
+    if (response.status >= 200 && response.status < 300) return {true, false, ""};
+    return curl::refused(response, "webhook answered");
 }
 
 }  // namespace gpwatch::webhook

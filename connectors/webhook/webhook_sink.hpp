@@ -2,9 +2,9 @@
 // WebhookSink: POSTs each alert as signed JSON (webhook_payload.hpp, webhook_signature.hpp) to an
 // HTTPS endpoint. Headers: Content-Type: application/json, X-Gpwatch-Alert-Id (the receiver's
 // idempotency key: a retry carries the same id), X-Gpwatch-Timestamp, X-Gpwatch-Signature.
-// 2xx is delivered; 5xx, 408, 429, time-outs and connection errors are retried; any other
-// status (400, 401, 404...) and a certificate that does not verify are permanent.
+// 2xx is delivered; every other answer is judged by the shared rule (connectors/curl/http_answer).
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -31,9 +31,11 @@ public:
     explicit WebhookSink(WebhookOptions options);
     const char* name() const override { return "webhook"; }
     DeliveryResult deliver(const Alert& alert) override;
+    void cancel() override { cancelled_.store(true); }
 
 private:
     WebhookOptions options_;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace gpwatch::webhook

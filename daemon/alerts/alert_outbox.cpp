@@ -1,22 +1,23 @@
 #include "daemon/alerts/alert_outbox.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/mail/rfc5322.hpp"
 #include "daemon/alerts/alert_router.hpp"
 #include "daemon/alerts/digest_composer.hpp"
 #include "daemon/alerts/quiet_hours.hpp"
 #include "daemon/alerts/silence_matcher.hpp"
-#include "connectors/mail/rfc5322.hpp"
 
 namespace gpwatch::alerts {
 
 namespace {
 
 constexpr int kBatch = 200;
+// The most alerts one flood digest carries (each with its full text); more make a second one.
+constexpr int kFloodDigestMax = 1000;
 
 // Runs `f` inside one ledger transaction.
 template <class F>
@@ -31,19 +32,53 @@ void in_transaction(Ledger& ledger, F&& f) {
     }
 }
 
+std::int64_t system_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string duration_words(std::int64_t seconds) {
+    if (seconds % 3600 == 0 && seconds >= 3600) return std::to_string(seconds / 3600) + " h";
+    if (seconds % 60 == 0 && seconds >= 60) return std::to_string(seconds / 60) + " min";
+    return std::to_string(seconds) + " s";
+}
+
+// While deliver_due runs, results from inline lanes count in its round and use its time.
+struct RoundScope {
+    OutboxRound*& slot;
+    std::int64_t& now_slot;
+    RoundScope(OutboxRound*& s, std::int64_t& n, OutboxRound& round, std::int64_t now) : slot(s), now_slot(n) {
+        slot = &round;
+        now_slot = now;
+    }
+    ~RoundScope() { slot = nullptr; }
+};
+
 }  // namespace
+
+AlertOutbox::AlertOutbox(Ledger& ledger, std::map<std::string, DeliveryLane*> lanes, DeliverySettings settings,
+                         const Calendar& calendar, std::string practice_ods, InternalAlerts* internal)
+    : ledger_(ledger), delivery_(ledger), practice_ods_(std::move(practice_ods)), internal_(internal),
+      rng_(std::random_device{}()) {
+    for (auto& [name, lane] : lanes) sinks_[name].lane = lane;
+    configure(std::move(settings), calendar);
+}
 
 AlertOutbox::AlertOutbox(Ledger& ledger, std::map<std::string, AlertSink*> sinks, DeliverySettings settings,
                          const Calendar& calendar, std::string practice_ods, InternalAlerts* internal)
-    : ledger_(ledger), delivery_(ledger), sinks_(std::move(sinks)), practice_ods_(std::move(practice_ods)),
-      internal_(internal),
+    : ledger_(ledger), delivery_(ledger), practice_ods_(std::move(practice_ods)), internal_(internal),
       rng_(std::random_device{}()) {
+    for (auto& [name, sink] : sinks) {
+        owned_lanes_.push_back(std::make_unique<InlineLane>(*sink));
+        sinks_[name].lane = owned_lanes_.back().get();
+    }
     configure(std::move(settings), calendar);
 }
 
 AlertOutbox::AlertOutbox(Ledger& ledger, AlertSink& sink)
     : ledger_(ledger), delivery_(ledger), internal_(nullptr), rng_(std::random_device{}()) {
-    sinks_[sink.name()] = &sink;
+    owned_lanes_.push_back(std::make_unique<InlineLane>(sink));
+    sinks_[sink.name()].lane = owned_lanes_.back().get();
     SinkSettings only;
     only.name = sink.name();
     only.type = sink.name();
@@ -51,10 +86,14 @@ AlertOutbox::AlertOutbox(Ledger& ledger, AlertSink& sink)
     settings_.default_sinks = {sink.name()};
 }
 
+AlertOutbox::~AlertOutbox() = default;
+
 void AlertOutbox::configure(DeliverySettings settings, const Calendar& calendar) {
     settings_ = std::move(settings);
     calendar_.emplace(calendar);
 }
+
+std::int64_t AlertOutbox::clock_now() const { return hooks_.now ? hooks_.now() : system_now(); }
 
 std::int64_t AlertOutbox::retry_delay(int attempts) {
     std::int64_t step = 5;
@@ -64,7 +103,30 @@ std::int64_t AlertOutbox::retry_delay(int attempts) {
     return jitter(rng_);
 }
 
-std::int64_t AlertOutbox::next_due() { return delivery_.next_delivery_attempt(); }
+std::int64_t AlertOutbox::next_due() {
+    std::int64_t best = 0;
+    for (const auto& [sink, at] : delivery_.next_attempt_by_sink()) {
+        const auto it = sinks_.find(sink);
+        // A sink gpwatchd did not start with waits for a restart; a busy lane's result asks for
+        // the next round itself.
+        if (it == sinks_.end() || !it->second.lane->idle()) continue;
+        best = best == 0 ? at : std::min(best, at);
+    }
+    return best;
+}
+
+std::map<std::string, SinkTotals> AlertOutbox::totals() const {
+    std::map<std::string, SinkTotals> out;
+    for (const auto& [name, st] : sinks_) {
+        auto t = st.totals;
+        t.in_flight = !st.lane->idle();
+        t.down_until = st.down_until;
+        t.last_error = st.down_error;
+        t.flood_hold_until = st.hold_until;
+        out[name] = std::move(t);
+    }
+    return out;
+}
 
 OutboxRound AlertOutbox::route_new(std::int64_t now) {
     OutboxRound round;
@@ -80,9 +142,10 @@ OutboxRound AlertOutbox::route_new(std::int64_t now) {
                              s->until_at);
                 continue;
             }
-            // An escalation threads under the first overdue alert of its write, in every mail client.
-            if (a.reason == Reason::unreviewed_escalated && a.in_reply_to_alert.empty() && a.write_id != 0)
-                if (auto first = delivery_.alert_id_for(a.write_id, Reason::unreviewed_overdue))
+            // Every alert about a write after its first threads under the first, in every mail
+            // client (In-Reply-To/References) and for the task and webhook sinks (thread_id).
+            if (a.kind == "write" && a.write_id != 0 && a.in_reply_to_alert.empty())
+                if (const auto first = delivery_.first_alert_of_write(a.write_id); first != 0 && first != a.id)
                     delivery_.set_in_reply_to(a.id, mail::bare_message_id(first, practice_ods_));
             std::vector<SinkChoice> usable;
             for (const auto& c : route(settings_, a)) {
@@ -138,120 +201,184 @@ void AlertOutbox::gather_digests(std::int64_t now, OutboxRound& round) {
     });
 }
 
-bool AlertOutbox::deliver_one(const DeliveryRow& row, std::int64_t now, OutboxRound& round, RoundState& state) {
+bool AlertOutbox::limit_flood(const std::string& sink, SinkState& st, std::vector<DeliveryRow>& due,
+                              std::int64_t now, OutboxRound& round) {
+    const auto window = settings_.flood_window.count();
+    while (!st.sent.empty() && st.sent.front() <= now - window) st.sent.pop_front();
+    // Digests (a route's window, a backlog, an earlier flood) are one message already: never held.
+    std::vector<DeliveryRow> alerts;
+    for (auto& r : due)
+        if (r.alert.kind != "digest") alerts.push_back(r);
+    if (alerts.empty()) return false;
+
+    const auto hold = [&](std::int64_t until) {
+        in_transaction(ledger_, [&] {
+            for (const auto& r : alerts) delivery_.reschedule(r.alert.id, sink, until);
+        });
+        round.held += static_cast<int>(alerts.size());
+        due.erase(std::remove_if(due.begin(), due.end(), [](const DeliveryRow& r) { return r.alert.kind != "digest"; }),
+                  due.end());
+    };
+    if (now < st.hold_until) {  // a flood is on: what falls due waits for its next digest
+        hold(st.hold_until);
+        return true;
+    }
+    const auto room = settings_.flood_limit - static_cast<std::int64_t>(st.sent.size());
+    if (static_cast<std::int64_t>(alerts.size()) <= room) return false;
+    if (alerts.size() < 2) {
+        // The limit is reached by what went before: this one waits until a message leaves the window.
+        st.hold_until = st.sent.empty() ? now + window : st.sent.front() + window;
+        hold(st.hold_until);
+        spdlog::info("flood limit: {} has had {} messages in {}; alerts for it wait until unix {}", sink,
+                     st.sent.size(), duration_words(window), st.hold_until);
+        return true;
+    }
+    // More are due at once than the sink may be sent: one digest of them now, and a pause.
+    if (alerts.size() > static_cast<std::size_t>(kFloodDigestMax)) alerts.resize(kFloodDigestMax);
+    std::vector<Alert> gathered;
+    for (const auto& r : alerts) gathered.push_back(r.alert);
+    const Alert digest = compose_digest(gathered, DigestCause::flood, now);
+    std::int64_t id = 0;
+    in_transaction(ledger_, [&] { id = delivery_.add_digest(digest, sink, now); });
+    st.hold_until = now + window;
+    ++st.totals.flood_digests;
+    ++round.digests;
+    spdlog::warn("flood limit: {} alerts fell due for {} at once (limit {} per {}); sent as digest {}, and what "
+                 "falls due before unix {} waits for the next digest",
+                 gathered.size(), sink, settings_.flood_limit, duration_words(window), id, st.hold_until);
+    due = delivery_.due_deliveries_for(sink, now, kBatch);  // the digest, and any digest due before it
+    due.erase(std::remove_if(due.begin(), due.end(), [](const DeliveryRow& r) { return r.alert.kind != "digest"; }),
+              due.end());
+    return true;
+}
+
+void AlertOutbox::serve(const std::string& sink, SinkState& st, std::int64_t now, OutboxRound& round) {
+    while (st.lane->idle()) {
+        if (now < st.down_until) {
+            // The sink refused the last try: its other deliveries wait as long as that one, so
+            // they all go together when it returns (and a silent peer is not tried once per alert).
+            const auto due = delivery_.due_deliveries_for(sink, now, -1);
+            if (due.empty()) return;
+            in_transaction(ledger_, [&] {
+                for (const auto& r : due)
+                    delivery_.delivery_retry(r.alert.id, sink, std::max(r.next_attempt_at, st.down_until),
+                                             "not tried: " + st.down_error, now);
+            });
+            round.retried += static_cast<int>(due.size());
+            return;
+        }
+        auto due = delivery_.due_deliveries_for(sink, now, -1);
+        if (due.empty()) return;
+        limit_flood(sink, st, due, now, round);
+        if (due.empty()) continue;  // everything held or gathered: look again (a digest may be due)
+        dispatch(sink, st, due.front(), now, round);
+    }
+}
+
+void AlertOutbox::dispatch(const std::string& sink, SinkState& st, const DeliveryRow& row, std::int64_t now,
+                           OutboxRound& round) {
+    st.sent.push_back(now);
+    ++round.dispatched;
+    st.lane->submit(row.alert, [this, alive = std::weak_ptr<bool>(alive_), sink, row](const DeliveryResult& r) {
+        if (alive.expired() || stopped_) return;
+        if (current_round_) {  // an inline lane: inside deliver_due, which handles any error
+            record(sink, row, r, current_now_, *current_round_);
+            return;
+        }
+        OutboxRound later;
+        try {
+            record(sink, row, r, clock_now(), later);
+        } catch (const std::exception& e) {
+            spdlog::error("alert {}: cannot record its delivery via {}: {}", row.alert.id, sink, e.what());
+            if (hooks_.ledger_failed) hooks_.ledger_failed(e.what());
+            return;
+        }
+        if (hooks_.progress) hooks_.progress();
+    });
+}
+
+void AlertOutbox::record(const std::string& sink, const DeliveryRow& row, const DeliveryResult& result,
+                         std::int64_t now, OutboxRound& round) {
+    auto& st = sinks_[sink];
     const auto& a = row.alert;
-    const auto sink = sinks_.find(row.sink);
-    if (sink == sinks_.end()) {
-        in_transaction(ledger_, [&] {
-            delivery_.delivery_retry(a.id, row.sink, now + 3600, "no sink named '" + row.sink + "' is running", now);
-        });
-        ++round.retried;
-        return false;
-    }
-    // A sink that just failed is not tried again in the same round: one refused connection
-    // says enough, and each try could wait for a time-out. Its other deliveries wait as long
-    // as the one that failed, so they all go together when it returns.
-    if (auto d = state.down.find(row.sink); d != state.down.end()) {
-        in_transaction(ledger_, [&] {
-            delivery_.delivery_retry(a.id, row.sink, std::max(row.next_attempt_at, d->second.first),
-                                     "not tried: " + d->second.second, now);
-        });
-        ++round.retried;
-        return false;
-    }
-    const auto result = sink->second->deliver(a);
     bool raise_failure = false;
     in_transaction(ledger_, [&] {
         if (result.delivered) {
-            delivery_.delivery_succeeded(a.id, row.sink, now);
+            delivery_.delivery_succeeded(a.id, sink, now);
             ++round.delivered;
             spdlog::info("alert {} ({} {}, {}) delivered via {}", a.id, a.kind, reason_word(a), to_string(a.severity),
-                         row.sink);
+                         sink);
         } else if (result.retryable) {
             const auto delay = retry_delay(row.attempts);
-            delivery_.delivery_retry(a.id, row.sink, now + delay, result.error, now);
-            state.down[row.sink] = {now + delay, result.error};
+            delivery_.delivery_retry(a.id, sink, now + delay, result.error, now);
             ++round.retried;
-            spdlog::warn("alert {} not delivered via {} ({}); retrying in {} s", a.id, row.sink, result.error, delay);
+            spdlog::warn("alert {} not delivered via {} ({}); retrying in {} s", a.id, sink, result.error, delay);
+            st.down_until = now + delay;
+            st.down_error = result.error;
         } else {
-            delivery_.delivery_failed(a.id, row.sink, result.error);
+            delivery_.delivery_failed(a.id, sink, result.error);
             ++round.failed;
-            spdlog::error("alert {} permanently failed via {}: {}", a.id, row.sink, result.error);
+            spdlog::error("alert {} permanently failed via {}: {}", a.id, sink, result.error);
             // A failure about a failure would chase itself round a broken sink for ever.
             raise_failure = !(a.kind == "internal" && a.rule == condition::delivery_failed);
         }
     });
+    if (result.delivered) {
+        ++st.totals.delivered;
+        st.down_until = 0;
+        st.down_error.clear();
+    } else if (result.retryable) {
+        ++st.totals.retried;
+    } else {
+        ++st.totals.failed;
+    }
     if (raise_failure && internal_)
-        internal_->raise("delivery_failed:" + std::to_string(a.id) + ":" + row.sink, condition::delivery_failed,
-                         Severity::high, "an alert could not be delivered to " + row.sink,
-                         "alert " + std::to_string(a.id) + " (" + a.subject + ") was refused for good by " +
-                             row.sink + ": " + result.error,
-                         now);
-    return result.delivered;
+        internal_->raise_once("delivery_failed:" + std::to_string(a.id) + ":" + sink, condition::delivery_failed,
+                              Severity::high, "an alert could not be delivered to " + sink,
+                              "alert " + std::to_string(a.id) + " (" + a.subject + ") was refused for good by " +
+                                  sink + ": " + result.error,
+                              now);
+    if (result.delivered && row.first_failed_at != 0) sink_returned(row, now, round);
 }
 
-void AlertOutbox::sink_returned(const DeliveryRow& probe, std::int64_t now, OutboxRound& round, RoundState& state,
-                                std::deque<DeliveryRow>& queue) {
+void AlertOutbox::sink_returned(const DeliveryRow& probe, std::int64_t now, OutboxRound& round) {
     // The sink refused alerts before and has just taken one: everything it still owes goes now,
     // not at each row's own backoff time (which may be up to an hour away).
-    std::vector<DeliveryRow> rest;
-    std::int64_t oldest = probe.first_failed_at;
-    for (auto& f : delivery_.failing_deliveries(probe.sink)) {
-        if (state.done.count(key(f))) continue;
-        oldest = std::min(oldest, f.first_failed_at);
-        rest.push_back(std::move(f));
-    }
+    std::vector<DeliveryRow> rest = delivery_.failing_deliveries(probe.sink);
     if (rest.empty()) return;
+    std::int64_t oldest = probe.first_failed_at;
+    for (const auto& f : rest) oldest = std::min(oldest, f.first_failed_at);
     const bool long_outage = now - oldest >= settings_.backlog_digest_after.count();
     const bool many = static_cast<std::int64_t>(rest.size()) + 1 >= settings_.backlog_digest_min;
     if (!(long_outage && many && rest.size() >= 2)) {
-        for (auto& r : rest) queue.push_back(std::move(r));
+        in_transaction(ledger_, [&] {
+            for (const auto& r : rest) delivery_.reschedule(r.alert.id, probe.sink, now);
+        });
         return;
     }
     // A long outage: the backlog goes as one digest rather than a flood.
     std::vector<Alert> alerts;
-    for (const auto& r : rest) {
-        alerts.push_back(r.alert);
-        state.done.insert(key(r));
-    }
-    DeliveryRow d;
-    d.alert = compose_digest(alerts, DigestCause::backlog, now);
-    in_transaction(ledger_, [&] { d.alert.id = delivery_.add_digest(d.alert, probe.sink, now); });
-    d.sink = probe.sink;
-    d.mode = "immediate";
-    d.state = "pending";
-    d.next_attempt_at = now;
+    for (const auto& r : rest) alerts.push_back(r.alert);
+    const Alert digest = compose_digest(alerts, DigestCause::backlog, now);
+    std::int64_t id = 0;
+    in_transaction(ledger_, [&] { id = delivery_.add_digest(digest, probe.sink, now); });
     ++round.digests;
     spdlog::info("{} is back after {} s: its backlog of {} alerts goes as digest {}", probe.sink, now - oldest,
-                 alerts.size(), d.alert.id);
-    queue.push_front(std::move(d));
+                 alerts.size(), id);
 }
-
-void AlertOutbox::deliver_rows(std::vector<DeliveryRow> rows, std::int64_t now, OutboxRound& round,
-                               RoundState& state) {
-    std::deque<DeliveryRow> queue(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
-    while (!queue.empty()) {
-        auto row = std::move(queue.front());
-        queue.pop_front();
-        if (!state.done.insert(key(row)).second) continue;  // already tried, or digested, this round
-        const bool was_failing = row.first_failed_at != 0;
-        if (deliver_one(row, now, round, state) && was_failing) sink_returned(row, now, round, state, queue);
-    }
-}
-
-std::string AlertOutbox::key(const DeliveryRow& row) { return std::to_string(row.alert.id) + "@" + row.sink; }
 
 OutboxRound AlertOutbox::deliver_due(std::int64_t now) {
     OutboxRound round = route_new(now);
+    if (stopped_) return round;
+    RoundScope scope(current_round_, current_now_, round, now);
     gather_digests(now, round);
-    RoundState state;
-    deliver_rows(delivery_.due_deliveries(now, kBatch), now, round, state);
+    for (auto& [name, st] : sinks_) serve(name, st, now, round);
     // Internal alerts raised this round (a permanent failure) go out in the same round.
-    if (round.failed && internal_) {
+    if (internal_ && delivery_.has_unrouted()) {
         const auto more = route_new(now);
         round.routed += more.routed;
         round.silenced += more.silenced;
-        deliver_rows(delivery_.due_deliveries(now, kBatch), now, round, state);
+        for (auto& [name, st] : sinks_) serve(name, st, now, round);
     }
     return round;
 }

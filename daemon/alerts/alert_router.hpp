@@ -25,9 +25,10 @@ std::vector<SinkChoice> route(const DeliverySettings& settings, const Alert& ale
 // ("unauthorised_write"...) or, for an internal alert, its condition ("feed_disconnected"...).
 std::string reason_word(const Alert& alert);
 
-// An escalation follows up an earlier alert (a second overdue alert at a higher severity).
+// An escalation: the louder alert for a write still not reviewed long after its deadline. (Other
+// follow-ups thread under a write's first alert too, but are no escalation.)
 inline bool is_escalation(const Alert& alert) {
-    return gpwatch::is_escalation(alert.reason) || !alert.in_reply_to_alert.empty();
+    return alert.kind == "write" && gpwatch::is_escalation(alert.reason);
 }
 
 }  // namespace gpwatch::alerts

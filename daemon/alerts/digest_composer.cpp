@@ -6,7 +6,36 @@
 
 namespace gpwatch::alerts {
 
-Alert compose_digest(const std::vector<Alert>& alerts, DigestCause cause, std::int64_t now) {
+namespace {
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+    return s;
+}
+
+const char* opening(DigestCause cause) {
+    switch (cause) {
+        case DigestCause::window: return "These alerts arrived close together and are sent as one message.\n";
+        case DigestCause::backlog:
+            return "These alerts could not be delivered for a while (the destination was unreachable); "
+                   "they are sent together now rather than as a flood. Nothing was lost.\n";
+        case DigestCause::flood:
+            return "More alerts fell due at once than gpwatch sends one by one (a catch-up after downtime, "
+                   "a backlog of old events, or the review checks after a restart), so they come together "
+                   "in this message, the most urgent first. Nothing was lost: each is below in full, and "
+                   "'gpwatchctl alerts' lists them all. Alerts that fall due in the next few minutes come in "
+                   "the next digest.\n";
+    }
+    return "";
+}
+
+}  // namespace
+
+Alert compose_digest(const std::vector<Alert>& given, DigestCause cause, std::int64_t now) {
+    std::vector<Alert> alerts = given;
+    if (cause == DigestCause::flood)
+        std::stable_sort(alerts.begin(), alerts.end(),
+                         [](const Alert& a, const Alert& b) { return a.severity > b.severity; });
     Alert d;
     d.kind = "digest";
     d.created_at = now;
@@ -18,16 +47,21 @@ Alert compose_digest(const std::vector<Alert>& alerts, DigestCause cause, std::i
         d.severity = std::max(d.severity, a.severity);
         one_reason = one_reason && reason_word(a) == reason_word(alerts.front());
     }
-    std::string sev = to_string(d.severity);
-    std::transform(sev.begin(), sev.end(), sev.begin(), [](unsigned char c) { return std::toupper(c); });
-    d.subject = "[" + sev + "] gpwatch digest: " + std::to_string(alerts.size()) + " alerts";
-    if (one_reason) d.subject += " (" + reason_word(alerts.front()) + ")";
+    d.subject = "[" + upper(to_string(d.severity)) + "] gpwatch digest: " + std::to_string(alerts.size()) + " alerts";
+    if (cause == DigestCause::flood) {
+        // How many of each severity, loudest first: "(3 urgent, 40 high)".
+        std::string counts;
+        for (auto sev : {Severity::urgent, Severity::high, Severity::review, Severity::info}) {
+            const auto n = std::count_if(alerts.begin(), alerts.end(), [&](const Alert& a) { return a.severity == sev; });
+            if (n) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + to_string(sev);
+        }
+        d.subject += " at once (" + counts + ")";
+    } else if (one_reason) {
+        d.subject += " (" + reason_word(alerts.front()) + ")";
+    }
 
     std::string b;
-    b += cause == DigestCause::window
-             ? "These alerts arrived close together and are sent as one message.\n"
-             : "These alerts could not be delivered for a while (the destination was unreachable); "
-               "they are sent together now rather than as a flood. Nothing was lost.\n";
+    b += opening(cause);
     b += "\n";
     for (const auto& a : alerts) b += "  - alert " + std::to_string(a.id) + ": " + a.subject + "\n";
     for (const auto& a : alerts) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/alerts/local_time.hpp"
+
 namespace gpwatch::alerts {
 
 const char* internal_what_to_do(const std::string& c) {
@@ -43,20 +45,21 @@ const char* internal_what_to_do(const std::string& c) {
     return "See docs/operations.md.";
 }
 
-InternalAlerts::InternalAlerts(Ledger& ledger, std::string practice)
-    : ledger_(ledger), delivery_(ledger), practice_(std::move(practice)) {}
+InternalAlerts::InternalAlerts(Ledger& ledger, std::string practice, std::string time_zone)
+    : ledger_(ledger), delivery_(ledger), practice_(std::move(practice)), time_zone_(std::move(time_zone)) {}
 
 bool InternalAlerts::active(const std::string& key) {
     auto c = delivery_.condition(key);
     return c && c->active;
 }
 
-std::int64_t InternalAlerts::raise(const std::string& key, const std::string& cond, Severity severity,
-                                   const std::string& headline, const std::string& detail, std::int64_t now) {
+std::int64_t InternalAlerts::add(const std::string& key, const std::string& cond, Severity severity,
+                                 const std::string& headline, const std::string& detail, std::int64_t now,
+                                 bool stays_on) {
     ledger_.begin();
     try {
         auto existing = delivery_.condition(key);
-        if (existing && existing->active) {
+        if (existing && (existing->active || !stays_on)) {
             ledger_.commit();
             return 0;
         }
@@ -65,11 +68,13 @@ std::int64_t InternalAlerts::raise(const std::string& key, const std::string& co
         const std::string subject = "[" + sev + "] gpwatch: " + headline;
         std::string body = sev + ": " + headline + ".\n\n";
         body += "What:     " + detail + "\n";
+        body += "When:     " + local_time_words(time_zone_, now) + "\n";
         body += "Where:    gpwatchd at " + practice_ + "\n";
         body += "\nWhat to do: " + std::string(internal_what_to_do(cond)) + "\n";
         body += "\n--\ngpwatch internal alert (" + cond + ")\n";
         const auto id = delivery_.add_internal_alert(cond, severity, subject, body, now);
-        delivery_.set_condition({key, true, now, detail, id, 0});
+        // A one-off event is recorded as already over: raised once, never listed as on.
+        delivery_.set_condition({key, stays_on, now, detail, id, stays_on ? 0 : now});
         ledger_.commit();
         spdlog::warn("internal alert {} raised: {}: {}", id, cond, detail);
         return id;
@@ -77,6 +82,16 @@ std::int64_t InternalAlerts::raise(const std::string& key, const std::string& co
         ledger_.rollback();
         throw;
     }
+}
+
+std::int64_t InternalAlerts::raise(const std::string& key, const std::string& cond, Severity severity,
+                                   const std::string& headline, const std::string& detail, std::int64_t now) {
+    return add(key, cond, severity, headline, detail, now, true);
+}
+
+std::int64_t InternalAlerts::raise_once(const std::string& key, const std::string& cond, Severity severity,
+                                        const std::string& headline, const std::string& detail, std::int64_t now) {
+    return add(key, cond, severity, headline, detail, now, false);
 }
 
 bool InternalAlerts::clear(const std::string& key, const std::string& cond, bool notify, std::int64_t now) {
@@ -92,8 +107,8 @@ bool InternalAlerts::clear(const std::string& key, const std::string& cond, bool
             const std::string subject = "[INFO] gpwatch: resolved: " + cond;
             std::string body = "INFO: resolved: " + cond + ".\n\n";
             body += "What:     " + existing->detail + "\n";
-            body += "Started:  unix time " + std::to_string(existing->since) + "; ended unix time " +
-                    std::to_string(now) + "\n";
+            body += "Started:  " + local_time_words(time_zone_, existing->since) + "\n";
+            body += "Ended:    " + local_time_words(time_zone_, now) + "\n";
             body += "Where:    gpwatchd at " + practice_ + "\n\nNothing to do.\n";
             body += "\n--\ngpwatch internal alert (" + cond + ", resolved)\n";
             id = delivery_.add_internal_alert(cond, Severity::info, subject, body, now);

@@ -11,44 +11,47 @@
 #include <string>
 
 #include "daemon/ledger/delivery_ledger.hpp"
+#include "proto/internal_conditions.hpp"
 #include "proto/verdict.hpp"
 
 namespace gpwatch::alerts {
 
-// The conditions (also the words routes and silences use as a reason).
-namespace condition {
-inline constexpr const char* feed_disconnected = "feed_disconnected";
-inline constexpr const char* mesh_credentials_refused = "mesh_credentials_refused";
-inline constexpr const char* disk_nearly_full = "disk_nearly_full";
-inline constexpr const char* reload_refused = "reload_refused";
-inline constexpr const char* outbox_backlog = "outbox_backlog";
-inline constexpr const char* delivery_failed = "delivery_failed";
-// MESH put a REPORT in the mailbox: a message failed to be delivered (one alert per report).
-inline constexpr const char* mesh_delivery_report = "mesh_delivery_report";
-// The LMC's collector refused an incident report for good (one alert per period and revision).
-inline constexpr const char* lmc_upload_refused = "lmc_upload_refused";
-inline constexpr const char* lmc_upload_delayed = "lmc_upload_delayed";
-}  // namespace condition
+// The conditions (also the words routes and silences use as a reason): proto/internal_conditions.hpp.
+namespace condition = ::gpwatch::condition;
 
 class InternalAlerts {
 public:
-    // `practice` names the practice in messages, e.g. "Riverside Surgery (C84001)".
-    InternalAlerts(Ledger& ledger, std::string practice);
+    // `practice` names the practice in messages, e.g. "Riverside Surgery (C84001)"; times are
+    // written in `time_zone` (calendar.time_zone).
+    InternalAlerts(Ledger& ledger, std::string practice, std::string time_zone = "Europe/London");
 
     // Starts condition `key` (usually the condition name; "delivery_failed:42:smtp" for one-off
     // events) and raises one alert for it; returns its id, or 0 when the condition was already on.
     std::int64_t raise(const std::string& key, const std::string& condition, Severity severity,
                        const std::string& headline, const std::string& detail, std::int64_t now);
+    // A one-off event rather than a condition (a MESH REPORT, a refused LMC report, an alert a
+    // sink refused for good): one alert per `key`, ever, however often it is raised (the same
+    // report downloaded again after a crash). Nothing stays "on": `gpwatchctl conditions` does
+    // not list it. Returns the alert's id, or 0 when `key` was raised before.
+    std::int64_t raise_once(const std::string& key, const std::string& condition, Severity severity,
+                            const std::string& headline, const std::string& detail, std::int64_t now);
     // Ends condition `key`; with `notify`, raises a "resolved" alert. Returns true if it was on.
     bool clear(const std::string& key, const std::string& condition, bool notify, std::int64_t now);
     bool active(const std::string& key);
 
-    void set_practice(std::string practice) { practice_ = std::move(practice); }
+    void set_practice(std::string practice, std::string time_zone) {
+        practice_ = std::move(practice);
+        time_zone_ = std::move(time_zone);
+    }
 
 private:
+    std::int64_t add(const std::string& key, const std::string& condition, Severity severity,
+                     const std::string& headline, const std::string& detail, std::int64_t now, bool stays_on);
+
     Ledger& ledger_;
     DeliveryLedger delivery_;
     std::string practice_;
+    std::string time_zone_;
 };
 
 // What the admin should do about a condition, in one or two sentences.

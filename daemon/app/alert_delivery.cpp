@@ -6,6 +6,11 @@ namespace gpwatch {
 
 namespace {
 
+// Messages told without the ledger take ids from a space of their own, far above any id the
+// ledger hands out, so that no sink's idempotency key (Message-ID, task dedupe_key, webhook alert
+// id) ever confuses one with a real alert.
+constexpr std::int64_t kDirectIdBase = 9'000'000'000'000'000LL;
+
 std::string practice_label(const Settings& s) { return s.practice_name + " (" + s.practice_ods + ")"; }
 
 // Everything that decides how a sink is built, as one comparable text (secrets are files, so
@@ -13,9 +18,9 @@ std::string practice_label(const Settings& s) { return s.practice_name + " (" + 
 std::string sink_fingerprint(const Settings& st) {
     std::string f;
     for (const auto& s : st.delivery.sinks) {
-        f += s.name + "|" + s.type + "|" + s.maildir + "|" + s.from + "|" + s.url + "|" + s.auth + "|" + s.username +
-             "|" + s.password_file + "|" + s.oauth2_token_file + "|" + s.ca_file + "|" + s.secret_file + "|" +
-             s.token_file + "|" + s.list + "|";
+        f += s.name + "|" + s.type + "|" + s.maildir + "|" + s.inbox + "|" + s.from + "|" + s.url + "|" + s.auth +
+             "|" + s.username + "|" + s.password_file + "|" + s.oauth2_token_file + "|" + s.ca_file + "|" +
+             s.secret_file + "|" + s.token_file + "|" + s.list + "|";
         for (const auto& t : s.to) f += t + ",";
         f += "\n";
     }
@@ -24,19 +29,35 @@ std::string sink_fingerprint(const Settings& st) {
 
 }  // namespace
 
-AlertDelivery::AlertDelivery(Ledger& ledger, const Settings& settings) : ledger_(ledger), settings_(settings) {
-    sinks_ = alerts::build_sinks(settings_);
-    internal_ = std::make_unique<alerts::InternalAlerts>(ledger_, practice_label(settings_));
-    outbox_ = std::make_unique<alerts::AlertOutbox>(ledger_, alerts::sink_pointers(sinks_), settings_.delivery,
-                                                    settings_.calendar, settings_.practice_ods, internal_.get());
-    health_ = std::make_unique<alerts::HealthWatch>(*internal_, outbox_->deliveries());
+AlertDelivery::AlertDelivery(boost::asio::any_io_executor loop, Ledger& ledger, const Settings& settings,
+                             std::function<void()> more_to_do, std::function<void(const std::string&)> ledger_failed)
+    : ledger_(ledger), settings_(settings) {
+    std::map<std::string, alerts::DeliveryLane*> lanes;
     std::string names;
-    for (const auto& [name, sink] : sinks_) names += (names.empty() ? "" : ", ") + name + " (" + sink->name() + ")";
-    spdlog::info("alert delivery: sinks {}; {} route(s); quiet hours {}", names, settings_.delivery.routes.size(),
-                 settings_.delivery.quiet_hours ? "on" : "off");
+    for (auto& [name, sink] : alerts::build_sinks(settings_)) {
+        names += (names.empty() ? "" : ", ") + name + " (" + sink->name() + ")";
+        auto worker = std::make_unique<alerts::SinkWorker>(loop, name, std::move(sink));
+        lanes[name] = worker.get();
+        workers_[name] = std::move(worker);
+    }
+    internal_ = std::make_unique<alerts::InternalAlerts>(ledger_, practice_label(settings_),
+                                                         settings_.calendar.time_zone);
+    outbox_ = std::make_unique<alerts::AlertOutbox>(ledger_, std::move(lanes), settings_.delivery, settings_.calendar,
+                                                    settings_.practice_ods, internal_.get());
+    outbox_->set_hooks({std::move(more_to_do), std::move(ledger_failed), {}});
+    health_ = std::make_unique<alerts::HealthWatch>(*internal_, outbox_->deliveries());
+    next_direct_id_ = kDirectIdBase +
+                      std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                              .count() *
+                          1000;
+    spdlog::info("alert delivery: sinks {}, each on its own worker; {} route(s); quiet hours {}; at most {} "
+                 "messages per sink in {} s, then digests",
+                 names, settings_.delivery.routes.size(), settings_.delivery.quiet_hours ? "on" : "off",
+                 settings_.delivery.flood_limit, settings_.delivery.flood_window.count());
 }
 
-AlertDelivery::~AlertDelivery() = default;
+AlertDelivery::~AlertDelivery() { stop(std::chrono::milliseconds(0)); }
 
 alerts::OutboxRound AlertDelivery::deliver(std::int64_t now) { return outbox_->deliver_due(now); }
 
@@ -59,7 +80,7 @@ void AlertDelivery::reconfigure(const Settings& next) {
     auto kept_sinks = settings_.delivery.sinks;
     settings_ = next;
     settings_.delivery.sinks = std::move(kept_sinks);
-    internal_->set_practice(practice_label(settings_));
+    internal_->set_practice(practice_label(settings_), settings_.calendar.time_zone);
     outbox_->configure(settings_.delivery, settings_.calendar);
 }
 
@@ -76,7 +97,7 @@ void AlertDelivery::set_condition(const std::string& condition, bool on, Severit
                                   const std::string& headline, const std::string& detail, std::int64_t now) {
     if (!settings_.delivery.internal.enabled) return;
     // Called from the paths that report trouble (reload, MESH): a ledger that cannot record the
-    // internal alert is logged here, and the next delivery round meets it and stops gpwatchd.
+    // internal alert is logged here; the ledger's own trouble is handled where it is met.
     try {
         if (on) internal_->raise(condition, condition, severity, headline, detail, now);
         else internal_->clear(condition, condition, settings_.delivery.internal.notify_on_clear, now);
@@ -90,12 +111,57 @@ bool AlertDelivery::raise_event(const std::string& key, const std::string& condi
     // Not subject to internal.enabled: a REPORT is about a patient's message going astray, not
     // about gpwatchd's own health.
     try {
-        internal_->raise(key, condition, severity, headline, detail, now);
+        internal_->raise_once(key, condition, severity, headline, detail, now);
         return true;
     } catch (const std::exception& e) {
         spdlog::error("cannot record {}: {}", condition, e.what());
         return false;
     }
+}
+
+void AlertDelivery::tell_without_ledger(const std::string& condition, const std::string& headline,
+                                        const std::string& detail, std::int64_t now) {
+    Alert a;
+    a.id = ++next_direct_id_;
+    a.kind = "internal";
+    a.condition = condition;
+    a.rule = condition;
+    a.severity = Severity::urgent;
+    a.created_at = now;
+    a.subject = "[URGENT] gpwatch: " + headline;
+    a.body = "URGENT: " + headline + ".\n\nWhat:     " + detail + "\nWhere:    gpwatchd at " +
+             practice_label(settings_) + "\n\nWhat to do: " + alerts::internal_what_to_do(condition) +
+             "\n\n--\ngpwatch internal alert (" + condition + "), sent without the ledger: it could not be "
+             "recorded\n";
+    int told = 0;
+    for (auto& [name, worker] : workers_) {
+        if (worker->needs_local_disk() || !worker->idle()) continue;
+        worker->submit(a, [name = name, id = a.id](const DeliveryResult& r) {
+            if (r.delivered) spdlog::warn("told {} (message {}) without the ledger", name, id);
+            else spdlog::error("could not tell {} without the ledger: {}", name, r.error);
+        });
+        ++told;
+    }
+    if (told == 0)
+        spdlog::error("{}: {}; no sink that needs no local disk is free to carry it (configure an SMTP, webhook or "
+                      "task sink under delivery: to be told)",
+                      headline, detail);
+}
+
+void AlertDelivery::stop(std::chrono::milliseconds grace) {
+    outbox_->stop();
+    const auto until = std::chrono::steady_clock::now() + grace;
+    for (auto& [name, worker] : workers_) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        worker->stop(std::max(left, std::chrono::milliseconds(0)));
+    }
+}
+
+std::map<std::string, alerts::SinkTotals> AlertDelivery::totals() const { return outbox_->totals(); }
+
+std::string AlertDelivery::sink_type(const std::string& sink) const {
+    const auto it = workers_.find(sink);
+    return it == workers_.end() ? "" : it->second->type();
 }
 
 }  // namespace gpwatch

@@ -1,20 +1,27 @@
 #pragma once
 // AlertDelivery: everything gpwatchd needs to get alerts out, behind the few calls the Daemon
-// makes. It owns the sinks built from the settings (delivery.sinks, or the duty inbox Maildir
-// alone), the outbox that routes, holds, gathers and delivers through them, the internal alerts
-// about gpwatchd itself and the periodic health look that raises them.
+// makes. It owns one worker per sink built from the settings (delivery.sinks; or the duty and
+// admin inbox Maildirs), the outbox that routes, holds, gathers and hands deliveries to those
+// workers, the internal alerts about gpwatchd itself and the periodic health look that raises them.
 //
-// Single-threaded like the Daemon: every call comes from its event loop. Time is passed in.
+// The event loop only hands work over and records outcomes: each sink's deliver() runs on its
+// own thread (daemon/alerts/sink_worker), so a mail server that never answers stalls nothing but
+// its own deliveries. Every call here comes from the event loop; time is passed in.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "daemon/alerts/alert_outbox.hpp"
 #include "daemon/alerts/health_watch.hpp"
 #include "daemon/alerts/internal_alerts.hpp"
-#include "daemon/alerts/sink_factory.hpp"
+#include "daemon/alerts/sink_registry.hpp"
+#include "daemon/alerts/sink_worker.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "proto/settings.hpp"
 
@@ -22,14 +29,19 @@ namespace gpwatch {
 
 class AlertDelivery {
 public:
-    // Builds every sink; throws std::runtime_error naming the sink that cannot be built, so a bad
-    // destination stops the start rather than losing alerts later.
-    AlertDelivery(Ledger& ledger, const Settings& settings);
+    // Builds every sink and starts its worker; throws std::runtime_error naming the sink that
+    // cannot be built, so a bad destination stops the start rather than losing alerts later.
+    // `more_to_do` is called on the loop when a delivery's result has been recorded and another
+    // round may have work; `ledger_failed` when a result could not be recorded.
+    AlertDelivery(boost::asio::any_io_executor loop, Ledger& ledger, const Settings& settings,
+                  std::function<void()> more_to_do, std::function<void(const std::string&)> ledger_failed);
     ~AlertDelivery();
 
-    // Routes new alerts and delivers what is due at `now` (unix seconds). Throws on ledger errors.
+    // Routes new alerts and hands what is due at `now` (unix seconds) to the sinks. Throws on
+    // ledger errors.
     alerts::OutboxRound deliver(std::int64_t now);
-    // When deliver() has something to do next (unix seconds), or 0 when nothing is pending.
+    // When deliver() has something to do next (unix seconds), or 0 when nothing is waiting that
+    // an idle sink could take.
     std::int64_t next_due();
 
     // The periodic health look (feed, disk, outbox); raises or clears internal alerts. Call every
@@ -37,8 +49,8 @@ public:
     void check_health(bool feed_enabled, bool feed_connected, std::int64_t now);
     std::chrono::seconds health_every() const;
 
-    // Settings reloaded: routes, quiet hours, digests and thresholds take effect at once; sinks are
-    // built once, so a changed sink is logged as needing a restart.
+    // Settings reloaded: routes, quiet hours, digests, the flood limit and thresholds take effect
+    // at once; sinks are built once, so a changed sink is logged as needing a restart.
     void reconfigure(const Settings& next);
     // A reload was refused (raises reload_refused once) or accepted (clears it). These and
     // set_condition() log rather than throw when the ledger cannot record them.
@@ -54,13 +66,28 @@ public:
     bool raise_event(const std::string& key, const std::string& condition, Severity severity,
                      const std::string& headline, const std::string& detail, std::int64_t now);
 
+    // Told without the ledger (it cannot record anything: the disk is full): one message through
+    // every sink that needs no local disk (SMTP, webhook, task) whose worker is free. Not
+    // retried, not recorded; the condition is recorded properly once the ledger works again.
+    void tell_without_ledger(const std::string& condition, const std::string& headline, const std::string& detail,
+                             std::int64_t now);
+
+    // gpwatchd is stopping: no more hand-overs, deliveries in flight are cancelled and abandoned
+    // (retried after the restart). Waits at most `grace` in all for the workers.
+    void stop(std::chrono::milliseconds grace);
+
+    // Per sink: its type and what it has done since the start (gpwatchctl status).
+    std::map<std::string, alerts::SinkTotals> totals() const;
+    std::string sink_type(const std::string& sink) const;
+
 private:
     Ledger& ledger_;
     Settings settings_;
-    alerts::SinkSet sinks_;
+    std::map<std::string, std::unique_ptr<alerts::SinkWorker>> workers_;
     std::unique_ptr<alerts::InternalAlerts> internal_;
     std::unique_ptr<alerts::AlertOutbox> outbox_;
     std::unique_ptr<alerts::HealthWatch> health_;
+    std::int64_t next_direct_id_;  // ids of messages told without the ledger (see tell_without_ledger)
 };
 
 }  // namespace gpwatch

@@ -29,9 +29,11 @@ std::chrono::system_clock::time_point at_unix(std::int64_t t) {
 }  // namespace
 
 Settings with_state_dir(Settings s, const std::string& state_dir) {
-    auto default_inbox = (fs::path(s.state_dir) / "duty-inbox").string();
-    if (s.duty_inbox.maildir.empty() || s.duty_inbox.maildir == default_inbox)
-        s.duty_inbox.maildir = (fs::path(state_dir) / "duty-inbox").string();
+    for (auto [inbox, folder] : {std::pair{&s.duty_inbox, "duty-inbox"}, std::pair{&s.admin_inbox, "admin-inbox"}}) {
+        const auto default_dir = (fs::path(s.state_dir) / folder).string();
+        if (inbox->maildir.empty() || inbox->maildir == default_dir)
+            inbox->maildir = (fs::path(state_dir) / folder).string();
+    }
     s.state_dir = state_dir;
     return s;
 }
@@ -60,7 +62,10 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     pseudonymiser_ = std::make_unique<Pseudonymiser>(
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
-    delivery_ = std::make_unique<AlertDelivery>(*ledger_, s);  // no delivery: section: the duty inbox Maildir
+    // No delivery: section: the duty and admin inbox Maildirs. Results come back on this loop.
+    delivery_ = std::make_unique<AlertDelivery>(
+        ioc_.get_executor(), *ledger_, s, [this] { request_delivery_round(); },
+        [this](const std::string& what) { fatal("cannot record alert delivery: " + what); });
     start_reporting();
 }
 
@@ -308,7 +313,17 @@ void Daemon::on_review_due() {
     arm_review_timer();
 }
 
+void Daemon::request_delivery_round() {
+    if (delivery_round_posted_ || shutting_down_) return;
+    delivery_round_posted_ = true;
+    asio::post(ioc_, [this] {
+        delivery_round_posted_ = false;
+        deliver_alerts();
+    });
+}
+
 void Daemon::deliver_alerts() {
+    if (shutting_down_) return;
     try {
         delivery_->deliver(now_unix());
     } catch (const std::exception& e) {
@@ -453,11 +468,9 @@ void Daemon::begin_shutdown(const char* why) {
     });
     auto finish = [this] {
         flush();
-        try {
-            delivery_->deliver(now_unix());
-        } catch (const std::exception& e) {
-            spdlog::error("shutdown: cannot record alert delivery: {}", e.what());
-        }
+        // Deliveries in flight are abandoned: still pending in the ledger, they go after the
+        // restart (sinks are idempotent on the alert id). A stalled sink cannot hold us here.
+        delivery_->stop(std::chrono::seconds(2));
         flush_timer_.cancel();
         review_timer_.cancel();
         outbox_timer_.cancel();

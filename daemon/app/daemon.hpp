@@ -48,6 +48,8 @@ private:
     void arm_review_timer();
     void on_review_due();
     void deliver_alerts();
+    // Posts one delivery round soon (coalesced): a sink's result came back and more may be due.
+    void request_delivery_round();
     void arm_outbox_timer();
     void check_health();  // internal alerts about gpwatchd itself, every delivery.internal.check_every
     void arm_watchdog();
@@ -89,6 +91,7 @@ private:
     boost::asio::steady_timer watchdog_timer_;
     boost::asio::steady_timer shutdown_guard_;
     bool shutting_down_ = false;
+    bool delivery_round_posted_ = false;
     int exit_code_ = 0;
 };
 

@@ -148,6 +148,35 @@ std::vector<DeliveryRow> DeliveryLedger::due_deliveries(std::int64_t now, int li
     return read_deliveries(s);
 }
 
+std::vector<DeliveryRow> DeliveryLedger::due_deliveries_for(const std::string& sink, std::int64_t now, int limit) {
+    auto s = db_.prepare(delivery_select(
+        "WHERE d.state = 'pending' AND d.sink = ?3 AND d.next_attempt_at <= ?1 "
+        "ORDER BY d.next_attempt_at, a.id LIMIT ?2"));
+    s.bind(1, now).bind(2, std::int64_t{limit}).bind(3, sink);
+    return read_deliveries(s);
+}
+
+void DeliveryLedger::reschedule(std::int64_t alert_id, const std::string& sink, std::int64_t at) {
+    auto s = db_.prepare(
+        "UPDATE alert_deliveries SET next_attempt_at = ?3 WHERE alert_id = ?1 AND sink = ?2 AND state = 'pending'");
+    s.bind(1, alert_id).bind(2, sink).bind(3, at);
+    s.run();
+    refresh_alert(alert_id);
+}
+
+std::map<std::string, std::int64_t> DeliveryLedger::next_attempt_by_sink() {
+    auto s = db_.prepare(
+        "SELECT sink, min(next_attempt_at) FROM alert_deliveries WHERE state = 'pending' GROUP BY sink");
+    std::map<std::string, std::int64_t> out;
+    while (s.step()) out[s.text(0)] = s.int64(1);
+    return out;
+}
+
+bool DeliveryLedger::has_unrouted() {
+    auto s = db_.prepare("SELECT 1 FROM alerts WHERE routed_at IS NULL LIMIT 1");
+    return s.step();
+}
+
 std::vector<DeliveryRow> DeliveryLedger::pending_digest_deliveries(const std::string& sink) {
     auto s = db_.prepare(delivery_select(
         "WHERE d.state = 'pending' AND d.mode = 'digest' AND d.sink = ?1 ORDER BY a.id"));
@@ -334,6 +363,12 @@ std::int64_t DeliveryLedger::alert_id_for(std::int64_t write_id, Reason reason) 
     auto s = db_.prepare("SELECT id FROM alerts WHERE write_id = ?1 AND reason = ?2");
     s.bind(1, write_id).bind(2, to_string(reason));
     return s.step() ? s.int64(0) : 0;
+}
+
+std::int64_t DeliveryLedger::first_alert_of_write(std::int64_t write_id) {
+    auto s = db_.prepare("SELECT min(id) FROM alerts WHERE write_id = ?1 AND kind = 'write'");
+    s.bind(1, write_id);
+    return s.step() && !s.is_null(0) ? s.int64(0) : 0;
 }
 
 void DeliveryLedger::set_in_reply_to(std::int64_t alert_id, const std::string& message_id) {

@@ -9,6 +9,7 @@
 // every sink has it (alone or inside a digest), silenced when a silence held it.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,14 @@ public:
 
     // --- the per-sink outbox
     std::vector<DeliveryRow> due_deliveries(std::int64_t now, int limit);
+    // The same for one sink, oldest first; limit -1: all of them.
+    std::vector<DeliveryRow> due_deliveries_for(const std::string& sink, std::int64_t now, int limit);
+    // Moves a pending delivery to `at` without counting an attempt (held back on purpose: a
+    // flood's hold, or a sink that is back and owes it at once).
+    void reschedule(std::int64_t alert_id, const std::string& sink, std::int64_t at);
+    // Per sink, the earliest next attempt among its pending deliveries.
+    std::map<std::string, std::int64_t> next_attempt_by_sink();
+    bool has_unrouted();
     // Pending digest-mode deliveries of one sink, oldest first (what a digest gathers).
     std::vector<DeliveryRow> pending_digest_deliveries(const std::string& sink);
     // Pending deliveries of one sink that already failed at least once (a backlog).
@@ -111,6 +120,8 @@ public:
     std::vector<DeliveryRow> list_deliveries();
     std::optional<Alert> get_alert(std::int64_t id);
     std::int64_t alert_id_for(std::int64_t write_id, Reason reason);  // 0: none
+    // The first alert raised about a write (the one every later alert about it threads under); 0: none.
+    std::int64_t first_alert_of_write(std::int64_t write_id);
     void set_in_reply_to(std::int64_t alert_id, const std::string& message_id);
     DeliveryStatus status(std::int64_t now);
 

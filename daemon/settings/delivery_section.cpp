@@ -5,6 +5,8 @@
 
 #include "daemon/settings/section_reader.hpp"
 #include "daemon/settings/value_checks.hpp"
+#include "proto/internal_conditions.hpp"
+#include "proto/sink_types.hpp"
 #include "proto/verdict.hpp"
 
 namespace gpwatch {
@@ -17,22 +19,16 @@ using settings_detail::words;
 
 const Keys kDeliveryKeys{"sinks",       "routes",           "default_sinks",      "digest_window",
                          "quiet_hours", "backlog_digest_after", "backlog_digest_min", "internal"};
-const Keys kSinkKeys{"name", "type", "maildir", "from", "to", "url", "auth", "username", "password_file",
+const Keys kSinkKeys{"name", "type", "maildir", "inbox", "from", "to", "url", "auth", "username", "password_file",
                      "oauth2_token_file", "ca_file", "secret_file", "token_file", "list"};
 const Keys kRouteKeys{"kind", "severity", "reason", "rule", "escalation", "sinks", "digest"};
 const Keys kInternalKeys{"enabled", "feed_disconnected_after", "disk_free_min", "outbox_backlog_max",
                          "outbox_oldest_max", "check_every", "notify_on_clear"};
-// Which options each sink type takes (besides name and type).
-const std::vector<std::pair<std::string, Keys>> kSinkTypes{
-    {"maildir", {"maildir", "from", "to"}},
-    {"smtp", {"url", "from", "to", "auth", "username", "password_file", "oauth2_token_file", "ca_file"}},
-    {"webhook", {"url", "secret_file", "ca_file"}},
-    {"task", {"url", "token_file", "list", "ca_file"}},
-};
-// Conditions internal alerts are raised for (daemon/alerts/internal_alerts.hpp).
-const Keys kInternalConditions{"feed_disconnected", "mesh_credentials_refused", "disk_nearly_full",
-                               "reload_refused", "outbox_backlog", "delivery_failed", "lmc_upload_refused",
-                               "lmc_upload_delayed"};
+// Conditions internal alerts are raised for (proto/internal_conditions.hpp).
+const Keys& internal_conditions() {
+    static const Keys k(condition::all().begin(), condition::all().end());
+    return k;
+}
 
 bool known(const Keys& keys, std::string_view k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
 
@@ -63,16 +59,16 @@ void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, D
     if (!valid_sink_name(*name)) return c.error(n["name"], path + ".name", "'" + *name + "' should be letters, digits, _ or -");
     for (const auto& other : d.sinks)
         if (other.name == *name) return c.error(n["name"], path + ".name", "sink '" + *name + "' is defined twice");
-    if (!type) return c.error(n, path + ".type", "required setting is missing (maildir, smtp, webhook or task)");
-    auto spec = std::find_if(kSinkTypes.begin(), kSinkTypes.end(), [&](const auto& t) { return t.first == *type; });
-    if (spec == kSinkTypes.end())
-        return c.error(n["type"], path + ".type", "'" + *type + "' is not a sink type (maildir, smtp, webhook or task)");
+    if (!type) return c.error(n, path + ".type", "required setting is missing (" + sink_type_words() + ")");
+    const SinkTypeSpec* spec = find_sink_type(*type);
+    if (!spec)
+        return c.error(n["type"], path + ".type", "'" + *type + "' is not a sink type (" + sink_type_words() + ")");
     s.name = *name;
     s.type = *type;
     for (auto it = n.begin(); it != n.end(); ++it) {
         const auto key = it->first.as<std::string>("");
-        if (key != "name" && key != "type" && known(kSinkKeys, key) && !known(spec->second, key))
-            c.error(it->first, path + "." + key, "does not apply to a " + s.type + " sink (it takes: " + words(spec->second) + ")");
+        if (key != "name" && key != "type" && known(kSinkKeys, key) && !known(spec->options, key))
+            c.error(it->first, path + "." + key, "does not apply to a " + s.type + " sink (it takes: " + words(spec->options) + ")");
     }
     if (auto v = c.text(n, path, "url")) s.url = *v;
     if (auto v = c.text(n, path, "from")) s.from = *v;
@@ -80,6 +76,7 @@ void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, D
     if (auto v = c.text(n, path, "auth")) s.auth = *v;
     if (auto v = c.text(n, path, "username")) s.username = *v;
     if (auto v = c.text(n, path, "list")) s.list = *v;
+    if (auto v = c.text(n, path, "inbox")) s.inbox = *v;
     for (auto [key, field] : {std::pair{"maildir", &s.maildir}, std::pair{"password_file", &s.password_file},
                               std::pair{"oauth2_token_file", &s.oauth2_token_file}, std::pair{"ca_file", &s.ca_file},
                               std::pair{"secret_file", &s.secret_file}, std::pair{"token_file", &s.token_file}})
@@ -89,32 +86,26 @@ void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, D
     if (!s.from.empty())
         if (auto why = settings_detail::check_mail_address(s.from)) c.error(n["from"], path + ".from", *why);
 
-    const auto need = [&](const std::string& key, bool have) {
-        if (!have) c.error(n, path + "." + key, "required for a " + s.type + " sink");
+    // What the type cannot do without (sink_types.hpp), then the checks that span options.
+    const auto has = [&](std::string_view key) {
+        if (key == "url") return !s.url.empty();
+        if (key == "from") return !s.from.empty();
+        if (key == "to") return !s.to.empty();
+        if (key == "secret_file") return !s.secret_file.empty();
+        if (key == "token_file") return !s.token_file.empty();
+        return n[std::string(key)].IsDefined();
     };
-    // maildir: whatever is left empty is the duty inbox's (duty_inbox:, after --state-dir).
-    if (s.type == "smtp") {
-        need("url", !s.url.empty());
-        need("from", !s.from.empty());
-        need("to", !s.to.empty());
-        if (!s.url.empty() && s.url.rfind("smtp://", 0) != 0 && s.url.rfind("smtps://", 0) != 0)
-            c.error(n["url"], path + ".url", "should start with smtp:// (STARTTLS) or smtps://");
-        if (!known({"none", "plain", "login", "xoauth2"}, s.auth))
-            c.error(n["auth"], path + ".auth", "'" + s.auth + "' is not none, plain, login or xoauth2");
-        if (s.auth == "xoauth2") need("oauth2_token_file", !s.oauth2_token_file.empty());
-        if (s.auth == "plain" || s.auth == "login") need("password_file", !s.password_file.empty());
-        if (s.auth != "none") need("username", !s.username.empty());
-    } else if (s.type == "webhook") {
-        need("url", !s.url.empty());
-        need("secret_file", !s.secret_file.empty());
-        if (!s.url.empty() && s.url.rfind("https://", 0) != 0)
-            c.error(n["url"], path + ".url", "should start with https:// (alerts are never posted in clear)");
-    } else if (s.type == "task") {
-        need("url", !s.url.empty());
-        need("token_file", !s.token_file.empty());
-        if (!s.url.empty() && s.url.rfind("https://", 0) != 0)
-            c.error(n["url"], path + ".url", "should start with https://");
-    }
+    for (const auto key : spec->required)
+        if (!has(key)) c.error(n, path + "." + std::string(key), "required for a " + s.type + " sink");
+    if (!s.url.empty() && !spec->url_schemes.empty() &&
+        std::none_of(spec->url_schemes.begin(), spec->url_schemes.end(),
+                     [&](std::string_view scheme) { return s.url.rfind(scheme, 0) == 0; }))
+        c.error(n["url"], path + ".url", std::string(spec->url_hint));
+    if (spec->check)
+        for (const auto& [key, why] : spec->check(s)) {
+            const YAML::Node at = n[key];
+            c.error(at.IsDefined() ? at : n, path + "." + key, why);
+        }
     d.sinks.push_back(std::move(s));
 }
 
@@ -148,12 +139,12 @@ void load_route(SectionReader& c, const YAML::Node& n, const std::string& path, 
     for (const auto& s : r.severities)
         if (!severity_from_string(s)) c.error(n["severity"], path + ".severity", "'" + s + "' is not info, review, high or urgent");
     for (const auto& s : r.reasons)
-        if (!reason_from_string(s) && !known(kInternalConditions, s))
+        if (!reason_from_string(s) && !condition::known(s))
             c.error(n["reason"], path + ".reason",
                     "'" + s + "' is not a reason (unauthorised_write, unknown_writer, unreviewed_overdue, "
                     "unreviewed_escalated, unparseable_message, review_tracked, content_rule, "
                     "patient_visible_before_review, processor_drift, not_update_record) or an internal "
-                    "condition (" + words(kInternalConditions) + ")");
+                    "condition (" + words(internal_conditions()) + ")");
     auto sinks = c.list(n, path, "sinks");
     if (!sinks) return c.error(n, path + ".sinks", "required setting is missing (the sinks this route delivers to)");
     r.sinks = *sinks;
@@ -209,12 +200,25 @@ void load_delivery_section(const YAML::Node& node, const std::string& file, cons
         const YAML::Node internal = node["internal"];
         if (internal.IsDefined() && !internal.IsNull()) load_internal(c, internal, path + ".internal", d.internal);
     }
-    // Old settings files (and a delivery: section without sinks): the duty inbox Maildir.
+    // No sinks written (no delivery: section, or one that sets only times): alerts about writes
+    // go to the duty inbox Maildir, internal alerts about gpwatchd itself to the admin inbox
+    // Maildir, never to the duty GP.
     if (d.sinks.empty()) {
-        SinkSettings inbox;  // maildir, from and to empty: duty_inbox:'s
-        inbox.name = "duty_inbox";
-        inbox.type = "maildir";
-        d.sinks.push_back(std::move(inbox));
+        SinkSettings duty;  // maildir, from and to empty: duty_inbox:'s
+        duty.name = "duty_inbox";
+        duty.type = "maildir";
+        d.sinks.push_back(std::move(duty));
+        SinkSettings admin;  // admin_inbox:'s
+        admin.name = "admin_inbox";
+        admin.type = "maildir";
+        admin.inbox = "admin";
+        d.sinks.push_back(std::move(admin));
+        if (d.routes.empty()) {
+            RouteSettings internal;
+            internal.kinds = {"internal"};
+            internal.sinks = {"admin_inbox"};
+            d.routes.push_back(std::move(internal));
+        }
     }
     if (d.default_sinks.empty()) d.default_sinks = {d.sinks.front().name};
     st.delivery = std::move(d);

@@ -43,7 +43,7 @@ using namespace settings_detail;
 
 // The shape of the file. Every map lists the keys it accepts; anything else is reported.
 const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
-                     "organisations", "duty_inbox", "ledger", "delivery", "feeds", "organisation_types",
+                     "organisations", "duty_inbox", "admin_inbox", "ledger", "delivery", "feeds", "organisation_types",
                      "codesets_dir", "rules", "processor", "escalation", "mesh", "reporting"};
 const Keys kPracticeKeys{"ods", "name"};
 const Keys kFeedKeys{"enabled", "url", "token", "token_file", "ca_file", "max_frame_bytes",
@@ -74,7 +74,7 @@ const std::vector<std::pair<std::string_view, const Keys*>> kSectionsByPath{
     {"", &kRootKeys},           {"practice", &kPracticeKeys},
     {"clinical_feed", &kFeedKeys}, {"calendar", &kCalendarKeys},
     {"review", &kReviewKeys},   {"organisations", &kOrganisationsKeys},
-    {"duty_inbox", &kDutyInboxKeys}, {"ledger", &kLedgerKeys},
+    {"duty_inbox", &kDutyInboxKeys}, {"admin_inbox", &kDutyInboxKeys}, {"ledger", &kLedgerKeys},
     {"feeds", &kFeedsKeys}, {"processor", &kProcessorKeys}, {"escalation", &kEscalationKeys},
 };
 
@@ -351,7 +351,9 @@ private:
     void load_feed(const Section& top, Settings& st);
     void load_calendar(const Section& top, Settings& st);
     void load_organisations(const Section& top, Settings& st);
-    void load_duty_inbox(const Section& top, Settings& st);
+    // duty_inbox: or admin_inbox: (`folder` is its default directory under state_dir).
+    void load_inbox(const Section& top, const char* name, const char* folder, const Settings& st,
+                    DutyInboxSettings& out);
     void load_ledger(const Section& top, Settings& st);
     // Controller settings proper (issue 4): controller_sections.inc.
     void load_closures(const Section& cal, Settings& st);
@@ -393,7 +395,8 @@ void Loader::load(const YAML::Node& root) {
     load_feeds(top, st);
     load_organisation_types(top, st);
     load_organisations(top, st);
-    load_duty_inbox(top, st);
+    load_inbox(top, "duty_inbox", "duty-inbox", st, st.duty_inbox);
+    load_inbox(top, "admin_inbox", "admin-inbox", st, st.admin_inbox);
     load_ledger(top, st);
     load_codesets(top, st);
     load_rules(top, st);
@@ -637,13 +640,13 @@ void Loader::load_organisations(const Section& top, Settings& st) {
     });
 }
 
-void Loader::load_duty_inbox(const Section& top, Settings& st) {
-    const Section inbox = child_section(top, "duty_inbox", kDutyInboxKeys);
-    auto& out = st.duty_inbox;
+void Loader::load_inbox(const Section& top, const char* name, const char* folder, const Settings& st,
+                        DutyInboxSettings& out) {
+    const Section inbox = child_section(top, name, kDutyInboxKeys);
     if (auto v = path_setting(inbox, "maildir", false))
         out.maildir = v->text;
     else if (!st.state_dir.empty())
-        out.maildir = (fs::path(st.state_dir) / "duty-inbox").string();
+        out.maildir = (fs::path(st.state_dir) / folder).string();
     for (auto [key, field] : {std::pair{"to", &out.to}, std::pair{"from", &out.from}}) {
         if (auto v = text(inbox, key, false)) {
             if (auto why = check_mail_address(v->text))

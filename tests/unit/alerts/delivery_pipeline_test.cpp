@@ -3,6 +3,7 @@
 // digest windows, silences, backoff, permanent failure, a long outage ending in one digest, and
 // exactly one delivery per (alert, sink) through restarts of the outbox.
 
+#include <map>
 #include <set>
 
 #include <date/date.h>
@@ -346,4 +347,176 @@ TEST_F(DeliveryPipeline, EscalationThreadsUnderTheFirstOverdueAlert) {
         if (a.id == esc) {
             EXPECT_NE(a.in_reply_to_alert.find(std::to_string(first)), std::string::npos);
         }
+}
+
+TEST_F(DeliveryPipeline, EveryFollowUpThreadsUnderTheWritesFirstAlert) {
+    auto ob = outbox(two_sinks());
+    const auto t0 = at(kMonday, 10h);
+    const auto first = add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
+    const auto overdue = add_alert_on_last_write(Reason::unreviewed_overdue, Severity::high, t0 + 30);
+    const auto esc = add_alert_on_last_write(Reason::unreviewed_escalated, Severity::urgent, t0 + 60);
+    const auto other = add_write_alert("RY5", Reason::unknown_writer, Severity::high, t0 + 60);
+    ob->deliver_due(t0 + 60);
+    std::map<std::int64_t, std::string> parent;
+    for (const auto& a : mail_.received) parent[a.id] = a.in_reply_to_alert;
+    EXPECT_EQ(parent.at(first), "") << "the first alert about a write starts its thread";
+    EXPECT_EQ(parent.at(overdue), "alert-" + std::to_string(first) + ".C84001@gpwatch.invalid");
+    EXPECT_EQ(parent.at(esc), "alert-" + std::to_string(first) + ".C84001@gpwatch.invalid");
+    EXPECT_EQ(parent.at(other), "") << "another write is another thread";
+}
+
+TEST_F(DeliveryPipeline, AFollowUpIsNoEscalationForRoutes) {
+    auto d = two_sinks();
+    RouteSettings esc;
+    esc.escalation = 1;
+    esc.sinks = {"task"};
+    d.routes = {esc};
+    auto ob = outbox(d);
+    const auto t0 = at(kMonday, 10h);
+    add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
+    const auto overdue = add_alert_on_last_write(Reason::unreviewed_overdue, Severity::high, t0);
+    const auto escalated = add_alert_on_last_write(Reason::unreviewed_escalated, Severity::urgent, t0);
+    ob->deliver_due(t0);
+    EXPECT_EQ(received_by(task_, overdue), 0) << "threaded under the first alert, but not an escalation";
+    EXPECT_EQ(received_by(task_, escalated), 1);
+}
+
+// The flood limit: at most flood_limit messages per sink within flood_window; what falls due
+// beyond that goes as one digest listing each alert, and what falls due during the pause waits
+// for the next one.
+TEST_F(DeliveryPipeline, ABurstBeyondTheFloodLimitGoesAsOneDigestAndTheRestWaits) {
+    auto d = two_sinks();
+    d.routes.clear();
+    d.flood_limit = 5;
+    d.flood_window = 600s;
+    auto ob = outbox(d);
+    const auto t0 = at(kMonday, 10h);
+    std::vector<std::int64_t> ids;
+    // A catch-up: 40 alerts fall due at once.
+    for (int i = 0; i < 40; ++i) ids.push_back(add_write_alert("RT5", Reason::unreviewed_overdue, Severity::high, t0));
+    ids.push_back(add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, t0));
+    auto r = ob->deliver_due(t0);
+    ASSERT_EQ(mail_.received.size(), 1u) << "one digest, not 41 messages";
+    const auto& digest = mail_.received.front();
+    EXPECT_EQ(digest.kind, "digest");
+    EXPECT_EQ(digest.covers.size(), ids.size());
+    EXPECT_EQ(digest.covers.front(), ids.back()) << "the most severe first";
+    EXPECT_NE(digest.subject.find("41 alerts at once (1 urgent, 40 high)"), std::string::npos) << digest.subject;
+    EXPECT_EQ(digest.severity, Severity::urgent);
+    for (auto id : ids) EXPECT_NE(digest.body.find("alert " + std::to_string(id) + ":"), std::string::npos) << id;
+    for (auto id : ids) EXPECT_EQ(state_of(id), "delivered");
+
+    // More keep coming during the pause: held, counted, not sent...
+    std::vector<std::int64_t> later;
+    for (int i = 0; i < 12; ++i) {
+        later.push_back(add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + 10 + i));
+        ob->deliver_due(t0 + 10 + i);
+    }
+    EXPECT_EQ(mail_.received.size(), 1u) << "what falls due in the pause waits";
+    for (auto id : later) EXPECT_EQ(state_of(id), "pending");
+    EXPECT_EQ(ob->next_due(), t0 + 600) << "the pause ends one flood window after the digest";
+    // ... and go together when it ends.
+    r = ob->deliver_due(t0 + 600);
+    ASSERT_EQ(mail_.received.size(), 2u);
+    EXPECT_EQ(mail_.received.back().covers, later);
+    for (auto id : later) EXPECT_EQ(state_of(id), "delivered");
+    EXPECT_EQ(ob->next_due(), 0);
+}
+
+TEST_F(DeliveryPipeline, UnderTheFloodLimitAlertsGoOneByOne) {
+    auto d = two_sinks();
+    d.routes.clear();
+    d.flood_limit = 5;
+    d.flood_window = 600s;
+    auto ob = outbox(d);
+    const auto t0 = at(kMonday, 10h);
+    for (int i = 0; i < 5; ++i) {
+        add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + i);
+        ob->deliver_due(t0 + i);
+    }
+    ASSERT_EQ(mail_.received.size(), 5u);
+    for (const auto& a : mail_.received) EXPECT_EQ(a.kind, "write");
+    // The sixth within the window waits until the first of the five leaves it.
+    const auto sixth = add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + 10);
+    ob->deliver_due(t0 + 10);
+    EXPECT_EQ(mail_.received.size(), 5u);
+    EXPECT_EQ(ob->next_due(), t0 + 600);
+    ob->deliver_due(t0 + 600);
+    ASSERT_EQ(mail_.received.size(), 6u);
+    EXPECT_EQ(mail_.received.back().id, sixth) << "alone when its turn comes: as itself";
+    // Each sink has its own limit: the task sink was sent nothing and holds nothing.
+    EXPECT_TRUE(task_.received.empty());
+}
+
+namespace {
+
+// A lane that keeps what it is handed until the test answers it: a sink on a worker thread whose
+// peer is slow, seen from the outbox.
+class HeldLane : public alerts::DeliveryLane {
+public:
+    bool idle() const override { return !pending; }
+    void submit(const Alert& alert, Done done) override {
+        handed.push_back(alert.id);
+        pending = std::move(done);
+    }
+    void answer(DeliveryResult r) {
+        auto done = std::move(pending);
+        pending = nullptr;
+        done(r);
+    }
+    Done pending;
+    std::vector<std::int64_t> handed;
+};
+
+}  // namespace
+
+TEST_F(DeliveryPipeline, ASlowSinkHoldsOneDeliveryInFlightAndDelaysOnlyItself) {
+    HeldLane slow;
+    RecordingSink fast{"fast"};
+    alerts::InlineLane fast_lane(fast);
+    DeliverySettings d;
+    for (const char* n : {"slow", "fast"}) {
+        SinkSettings s;
+        s.name = n;
+        s.type = "maildir";
+        d.sinks.push_back(s);
+    }
+    d.routes.push_back(route_of({}, {"slow", "fast"}));
+    d.default_sinks = {"fast"};
+    alerts::AlertOutbox ob(*ledger_, std::map<std::string, alerts::DeliveryLane*>{{"slow", &slow}, {"fast", &fast_lane}},
+                           d, calendar_, "C84001", internal_.get());
+    std::int64_t now = at(kMonday, 10h);
+    int progress = 0;
+    ob.set_hooks({[&] { ++progress; }, {}, [&] { return now; }});
+    const auto a = add_write_alert("RT5", Reason::unknown_writer, Severity::high, now);
+    const auto b = add_write_alert("RT5", Reason::unknown_writer, Severity::high, now);
+    auto r = ob.deliver_due(now);
+    EXPECT_EQ(r.dispatched, 3) << "both to the fast sink, one to the slow one";
+    EXPECT_EQ(slow.handed, std::vector<std::int64_t>{a}) << "one in flight per sink";
+    EXPECT_EQ(fast.received.size(), 2u) << "the fast sink is not held up by the slow one";
+    EXPECT_EQ(ob.next_due(), 0) << "a busy lane's rows do not make the loop spin";
+    ob.deliver_due(now);
+    EXPECT_EQ(slow.handed.size(), 1u) << "nothing is handed twice while in flight";
+
+    now += 30;  // the slow peer answers half a minute later
+    slow.answer({true, false, ""});
+    EXPECT_EQ(progress, 1) << "the result asks for another round";
+    EXPECT_EQ(ob.next_due(), at(kMonday, 10h)) << "b is due for the slow sink";
+    ob.deliver_due(now);
+    EXPECT_EQ(slow.handed, (std::vector<std::int64_t>{a, b}));
+    slow.answer({false, true, "timed out"});
+    EXPECT_EQ(state_of(a), "delivered");
+    EXPECT_EQ(state_of(b), "pending");
+    const auto retry_at = ob.next_due();
+    EXPECT_GE(retry_at, now + 2);
+    EXPECT_LE(retry_at, now + 5);
+
+    // Stopping: a result that comes back after is not recorded (the delivery stays pending and
+    // goes after the restart).
+    now = retry_at;
+    ob.deliver_due(now);
+    ASSERT_TRUE(slow.pending);
+    ob.stop();
+    slow.answer({true, false, ""});
+    EXPECT_EQ(state_of(b), "pending");
 }

@@ -47,17 +47,28 @@ const std::string kDelivery =
 
 }  // namespace
 
-TEST(DeliverySection, AbsentGivesTheDutyInboxAlone) {
+TEST(DeliverySection, AbsentGivesTheDutyInboxAndInternalAlertsTheAdminInbox) {
     const auto r = load(minimal_yaml());
     ASSERT_TRUE(r.settings) << all(r.errors);
     const auto& d = r.settings->delivery;
     EXPECT_FALSE(d.configured);
-    ASSERT_EQ(d.sinks.size(), 1u);
+    ASSERT_EQ(d.sinks.size(), 2u);
     EXPECT_EQ(d.sinks[0].name, "duty_inbox");
     EXPECT_EQ(d.sinks[0].type, "maildir");
+    EXPECT_EQ(d.sinks[0].inbox, "duty");
+    EXPECT_EQ(d.sinks[1].name, "admin_inbox");
+    EXPECT_EQ(d.sinks[1].type, "maildir");
+    EXPECT_EQ(d.sinks[1].inbox, "admin");
     EXPECT_EQ(d.default_sinks, std::vector<std::string>{"duty_inbox"});
-    EXPECT_TRUE(d.routes.empty());
+    ASSERT_EQ(d.routes.size(), 1u);
+    EXPECT_EQ(d.routes[0].kinds, std::vector<std::string>{"internal"});
+    EXPECT_EQ(d.routes[0].sinks, std::vector<std::string>{"admin_inbox"});
     EXPECT_FALSE(d.quiet_hours);
+    // The inboxes' folders default to the state directory.
+    EXPECT_EQ(r.settings->admin_inbox.maildir, r.settings->state_dir + "/admin-inbox");
+    EXPECT_EQ(r.settings->duty_inbox.maildir, r.settings->state_dir + "/duty-inbox");
+    EXPECT_EQ(d.flood_limit, 10);
+    EXPECT_EQ(d.flood_window, std::chrono::minutes(10));
 }
 
 TEST(DeliverySection, AFullSectionLoads) {

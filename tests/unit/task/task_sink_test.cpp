@@ -26,7 +26,7 @@ Alert overdue() {
 
 TEST(TaskRequest, TheBodyFeedsMdDescribes) {
     const auto doc = boost::json::parse(task::task_json(overdue(), "C84001", "duty-doctor")).as_object();
-    EXPECT_EQ(doc.size(), 7u);
+    EXPECT_EQ(doc.size(), 8u);
     EXPECT_EQ(doc.at("practice").as_string(), "C84001");
     EXPECT_EQ(doc.at("list").as_string(), "duty-doctor");
     EXPECT_EQ(doc.at("priority").as_string(), "high");
@@ -34,6 +34,16 @@ TEST(TaskRequest, TheBodyFeedsMdDescribes) {
     EXPECT_EQ(doc.at("body").as_string(), "Patient: 943 476 5919\nReview the entry.");
     EXPECT_EQ(doc.at("patient").at("nhs_number").as_string(), "9434765919");
     EXPECT_EQ(doc.at("dedupe_key").as_string(), "gpwatch-C84001-alert-31");
+    // The first alert about a write is its own thread.
+    EXPECT_EQ(doc.at("thread_id").as_string(), "alert-31.C84001@gpwatch.invalid");
+}
+
+TEST(TaskRequest, AFollowUpCarriesItsWritesFirstAlertAsThread) {
+    auto a = overdue();
+    a.in_reply_to_alert = "alert-7.C84001@gpwatch.invalid";
+    const auto doc = boost::json::parse(task::task_json(a, "C84001", "duty-doctor")).as_object();
+    EXPECT_EQ(doc.at("thread_id").as_string(), "alert-7.C84001@gpwatch.invalid");
+    EXPECT_EQ(doc.at("dedupe_key").as_string(), "gpwatch-C84001-alert-31") << "the key stays the alert's own";
 }
 
 TEST(TaskRequest, NoPatientForAnAlertAboutNone) {

@@ -33,6 +33,15 @@ Alert digest_with_patient_details() {
 
 }  // namespace
 
+TEST(WebhookPayload, ThreadIdIsTheWritesFirstAlert) {
+    auto a = digest_with_patient_details();
+    auto doc = boost::json::parse(webhook::payload_json(a, "C84001")).as_object();
+    EXPECT_EQ(doc.at("thread_id").as_string(), "alert-40.C84001@gpwatch.invalid") << "a first alert is its own thread";
+    a.in_reply_to_alert = "alert-12.C84001@gpwatch.invalid";
+    doc = boost::json::parse(webhook::payload_json(a, "C84001")).as_object();
+    EXPECT_EQ(doc.at("thread_id").as_string(), "alert-12.C84001@gpwatch.invalid");
+}
+
 TEST(WebhookSignature, HmacSha256OverTimestampDotBody) {
     // Known answer, computed independently with Python's hmac module:
     // hmac.new(b"topsecret", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()

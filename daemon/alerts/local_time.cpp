@@ -1,0 +1,20 @@
+#include "daemon/alerts/local_time.hpp"
+
+#include <chrono>
+
+#include <date/tz.h>
+
+namespace gpwatch::alerts {
+
+std::string local_time_words(const std::string& time_zone, std::int64_t unix_seconds) {
+    if (unix_seconds <= 0) return "unknown";
+    const date::sys_seconds at{std::chrono::seconds{unix_seconds}};
+    try {
+        const auto t = date::zoned_seconds(date::locate_zone(time_zone), at);
+        return date::format("%a %d %b %Y %H:%M %Z", t);
+    } catch (const std::exception&) {
+        return date::format("%a %d %b %Y %H:%M UTC", at);
+    }
+}
+
+}  // namespace gpwatch::alerts

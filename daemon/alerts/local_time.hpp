@@ -1,0 +1,13 @@
+#pragma once
+// Times as the practice reads them: in its own time zone (calendar.time_zone), e.g.
+// "Wed 02 Dec 2026 18:12 GMT". Every time in an alert's words goes through here.
+
+#include <cstdint>
+#include <string>
+
+namespace gpwatch::alerts {
+
+// "unknown" for 0 or less; falls back to UTC (saying so) if the zone is unknown.
+std::string local_time_words(const std::string& time_zone, std::int64_t unix_seconds);
+
+}  // namespace gpwatch::alerts
