@@ -12,7 +12,7 @@ state=run/demo
 rm -rf "$state"            # a fresh simulator starts at seq 1: start the ledger afresh too
 mkdir -p "$state"
 
-build/bin/gpwatch-sim clinical --journal "$state/sim-journal.jsonl" 2>"$state/sim.log" &
+build/bin/gpwatch-sim clinical --journal "$state/sim-journal.jsonl" --update-records "$state/mesh-journal.jsonl" 2>"$state/sim.log" &
 sim=$!
 build/bin/gpwatch-sim mesh --journal "$state/mesh-journal.jsonl" >"$state/mesh-sim.out" 2>"$state/mesh-sim.log" &
 mesh=$!

@@ -56,6 +56,8 @@ ClinicalOptions parse_clinical_options(const std::vector<std::string>& args) {
             o.seed = parse_whole(name, arg.value());
         } else if (name == "--journal") {
             o.journal = non_empty(name, arg.value());
+        } else if (name == "--update-records") {
+            o.update_records = non_empty(name, arg.value());
         } else if (name == "--chaos") {
             arg.flag();
             o.chaos = true;
@@ -87,6 +89,8 @@ const char* clinical_usage() {
            "  --seed S                random seed (default: random, printed at start)\n"
            "  --journal FILE          append every published event, and every task received on\n"
            "                          POST /tasks ({\"type\":\"task\",...}), as a JSON line\n"
+           "  --update-records FILE   the MESH simulator's --journal: review (file or reject, as\n"
+           "                          --review-delay says) every Update Record delivered there\n"
            "  --chaos                 drop client connections at random moments\n"
            "  --heartbeat SECONDS     heartbeat interval (default 5)\n"
            "  --review-delay MIN:MAX  seconds before a write is filed or rejected (default 5:40)\n"

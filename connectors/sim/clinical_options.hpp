@@ -24,6 +24,9 @@ struct ClinicalOptions {
     std::uint64_t count = 0;  // 0: unlimited
     std::optional<std::uint64_t> seed;
     std::string journal;
+    // The MESH simulator's journal: every Update Record delivered there is reviewed (filed or
+    // rejected, item.kind "update-record") as outside writes are. Empty: none.
+    std::string update_records;
     bool chaos = false;
     // Every event time (and entry time) lies this far in the past: last week's traffic
     // replayed, as the feed sends it when a subscriber catches up after an outage.

@@ -4,6 +4,7 @@
 #include "clinical_sim.hpp"
 
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -15,6 +16,7 @@
 #include "clinical_traffic.hpp"
 #include "event_log.hpp"
 #include "journal.hpp"
+#include "mesh_journal_follower.hpp"
 #include "sim_runtime.hpp"
 #include "task_inbox.hpp"
 #include "traffic_clock.hpp"
@@ -27,6 +29,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kRetainedEvents = 100000;
+constexpr std::chrono::milliseconds kUpdateRecordPoll{250};  // how often the MESH journal is read
 
 }  // namespace
 
@@ -82,18 +85,28 @@ int run_clinical(const std::vector<std::string>& args) {
             say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");
         });
 
+        // --update-records: the Update Records the MESH simulator delivers reach the workflow queue.
+        std::optional<MeshJournalFollower> update_records;
+        if (!options.update_records.empty())
+            update_records.emplace(ioc, options.update_records, kUpdateRecordPoll, [&](const std::string& id) {
+                if (traffic.review_update_record(id)) spdlog::debug("clinical sim: Update Record {} in the workflow queue", id);
+            });
+
         StopOnSignal stop_on_signal(ioc, "clinical sim", [&] {
             clock.stop();
+            if (update_records) update_records->stop();
             server.stop();
         });
 
         server.start();
         clock.start();
+        if (update_records) update_records->start();
         say("gpwatch-sim clinical: listening on wss://" + url_host(options.listen_host) + ":" +
             std::to_string(endpoint.port()) + "/feed (" + trust_note + ", seed " + std::to_string(seed) + ")");
-        spdlog::info("clinical sim: practice {}, rate {}/s, count {}, heartbeat {} s, review delay {}–{} s{}",
+        spdlog::info("clinical sim: practice {}, rate {}/s, count {}, heartbeat {} s, review delay {}–{} s{}{}",
                      options.practice, options.rate, options.count, options.heartbeat, options.review_min,
-                     options.review_max, options.chaos ? ", chaos on" : "");
+                     options.review_max, options.chaos ? ", chaos on" : "",
+                     options.update_records.empty() ? "" : ", Update Records from " + options.update_records);
         ioc.run();
         spdlog::info("clinical sim: stopped after {} events (highest ack {})", log.latest_seq(), log.highest_ack());
         return 0;

@@ -25,6 +25,21 @@ constexpr double kAmendedShare = 0.05;
 constexpr double kEnteredInErrorShare = 0.02;
 constexpr double kBaseNopat = 0.04;
 
+// FNV-1a, 64 bits: a hash of the message id that is the same on every platform (std::hash is not).
+std::uint64_t stable_hash(std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+std::uint64_t ticks_for(SimRandom& rng, double rate, double min_seconds, double max_seconds) {
+    const double seconds = rng.uniform(min_seconds, max_seconds);
+    return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(seconds * rate)));
+}
+
 std::size_t index_of(const std::vector<Writer>& writers, const std::string& ods) {
     for (std::size_t i = 0; i < writers.size(); ++i)
         if (writers[i].ods == ods) return i;
@@ -61,8 +76,7 @@ ClinicalTraffic::ClinicalTraffic(TrafficSettings settings)
 }
 
 std::uint64_t ClinicalTraffic::ticks_after_delay(double min_seconds, double max_seconds) {
-    const double seconds = rng_.uniform(min_seconds, max_seconds);
-    return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(seconds * settings_.rate)));
+    return ticks_for(rng_, settings_.rate, min_seconds, max_seconds);
 }
 
 std::string ClinicalTraffic::new_entry_id() {
@@ -141,11 +155,33 @@ void ClinicalTraffic::schedule(const json::object& entry) {
 
     const std::uint64_t now = tick_;  // the tick after the one that wrote the entry
     auto add = [&](std::uint64_t in, FollowUpKind kind) {
-        pending_.emplace(std::make_pair(now + in - 1, scheduled_++), FollowUp{kind, entry});
+        pending_.emplace(std::make_pair(now + in - 1, scheduled_++), FollowUp{kind, entry, {}, 0});
     };
     if (reviewed) add(review_in, rejected ? FollowUpKind::rejected : FollowUpKind::filed);
     if (amended) add(amend_in, FollowUpKind::amended);
     if (in_error) add(error_in, FollowUpKind::entered_in_error);
+}
+
+UpdateRecordReview ClinicalTraffic::draw_update_record_review(std::string_view message_id) const {
+    // A stream of its own: the outcome depends on the seed and the id only, and takes no draws from rng_.
+    SimRandom rng(settings_.seed ^ 0x5bd1e9955bd1e995ULL ^ stable_hash(message_id));
+    UpdateRecordReview r;
+    // Drawn in the order schedule() draws an entry's, every draw unconditional.
+    r.reviewed = rng.chance(kReviewedShare);
+    r.rejected = rng.chance(kRejectedShare);
+    r.in_ticks = ticks_for(rng, settings_.rate, settings_.review_min, settings_.review_max);
+    r.reviewer = rng.below(4);  // the GPs and the pharmacist, as for entries
+    return r;
+}
+
+bool ClinicalTraffic::review_update_record(const std::string& message_id) {
+    if (message_id.empty() || !update_records_seen_.insert(message_id).second) return false;
+    const UpdateRecordReview r = draw_update_record_review(message_id);
+    if (!r.reviewed) return true;
+    FollowUp f{r.rejected ? FollowUpKind::rejected : FollowUpKind::filed, {}, message_id, r.reviewer};
+    // As schedule(): due on the in_ticks-th tick from now.
+    pending_.emplace(std::make_pair(tick_ + r.in_ticks - 1, scheduled_++), std::move(f));
+    return true;
 }
 
 json::object ClinicalTraffic::follow_up(FollowUp f, SysSeconds now) {
@@ -153,10 +189,14 @@ json::object ClinicalTraffic::follow_up(FollowUp f, SysSeconds now) {
     case FollowUpKind::filed:
     case FollowUpKind::rejected: {
         // Reviews are done by the practice's clinicians; pick among the GPs and the pharmacist.
+        // An Update Record's reviewer was drawn from its own stream when it was scheduled.
         const auto& users = practice_users();
-        const PracticeUser& u = users[rng_.below(4)];
+        const bool update_record = !f.update_record_id.empty();
+        const PracticeUser& u = users[update_record ? f.reviewer : rng_.below(4)];
+        json::object item = update_record ? json::object{{"kind", "update-record"}, {"id", f.update_record_id}}
+                                          : json::object{{"kind", "entry"}, {"id", f.entry.at("id")}};
         return {{"event", f.kind == FollowUpKind::filed ? "workflow.filed" : "workflow.rejected"},
-                {"item", json::object{{"kind", "entry"}, {"id", f.entry.at("id")}}},
+                {"item", std::move(item)},
                 {"by", json::object{{"user_id", u.user_id}, {"user_role", u.user_role}, {"name", u.name}}}};
     }
     case FollowUpKind::amended: {

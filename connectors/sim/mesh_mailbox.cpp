@@ -25,6 +25,8 @@ void MeshMailbox::journal_line(const char* event, const Entry& e) {
         line["from"] = m.from_mailbox;
         line["kinds"] = std::move(kinds);
         line["bundle_id"] = m.bundle_id;
+        // Only on a readable Update Record: what the clinical simulator (--update-records) reviews.
+        if (!m.update_record_id.empty()) line["update_record_id"] = m.update_record_id;
         line["replaces"] = m.replaces;
         line["sender_ods"] = m.sender_ods;
         line["service"] = m.service;

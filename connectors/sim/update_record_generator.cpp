@@ -490,6 +490,7 @@ GeneratedMessage UpdateRecordGenerator::make_data(std::chrono::system_clock::tim
             m.kinds.push_back(breakage == Breakage::missing_patient ? "missing-patient" : "broken-reference");
         }
     } else if (!ack_event) {
+        m.update_record_id = bundle_id;
         recent_.push_back({bundle_id, nhs, pharmacy_index, service_index, pathway_index});
         if (recent_.size() > kRecentKept) recent_.pop_front();
     }

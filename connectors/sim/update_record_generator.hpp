@@ -40,6 +40,10 @@ struct GeneratedMessage {
     std::vector<std::string> kinds;
     std::string bundle_id;   // the ITK message id (outer Bundle identifier); empty if malformed beyond it
     std::string replaces;    // the earlier message's bundle_id when this one replaces it
+    // The Update Record's message id (its bundle_id) when the message is a readable Update Record
+    // (ITK014M, not malformed): the id gpwatchd records the write under and the clinical system's
+    // workflow names it by. Empty for REPORTs, other ITK3 events and malformed messages.
+    std::string update_record_id;
     std::string sender_ods;
     std::string service;     // service code
     std::string nhs_number;  // for tests only: never journalled or logged

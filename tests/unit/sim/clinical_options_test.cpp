@@ -19,13 +19,14 @@ TEST(ClinicalOptions, DefaultsMatchTheExampleSettings) {
     EXPECT_DOUBLE_EQ(o.review_min, 5);
     EXPECT_DOUBLE_EQ(o.review_max, 40);
     EXPECT_EQ(o.backdate.count(), 0);
+    EXPECT_EQ(o.update_records, "");
 }
 
 TEST(ClinicalOptions, ParsesEveryOption) {
     const ClinicalOptions o = parse_clinical_options(
         {"--listen", "127.0.0.1:0", "--token=abc", "--practice", "A81001", "--cert-dir", "/tmp/x", "--rate", "12.5",
          "--count", "100", "--seed", "42", "--journal", "/tmp/j", "--chaos", "--heartbeat", "0.5", "--review-delay",
-         "1:2.5", "--backdate", "7d"});
+         "1:2.5", "--backdate", "7d", "--update-records", "/tmp/mesh.jsonl"});
     EXPECT_EQ(o.listen_port, 0);
     EXPECT_EQ(o.token, "abc");
     EXPECT_EQ(o.practice, "A81001");
@@ -38,6 +39,7 @@ TEST(ClinicalOptions, ParsesEveryOption) {
     EXPECT_DOUBLE_EQ(o.review_min, 1);
     EXPECT_DOUBLE_EQ(o.review_max, 2.5);
     EXPECT_EQ(o.backdate, std::chrono::hours(24 * 7));
+    EXPECT_EQ(o.update_records, "/tmp/mesh.jsonl");
 }
 
 TEST(ClinicalOptions, BadOptionsNameTheOption) {
@@ -59,6 +61,7 @@ TEST(ClinicalOptions, BadOptionsNameTheOption) {
     EXPECT_NE(message({"--seed"}).find("--seed"), std::string::npos);
     EXPECT_NE(message({"--backdate", "a week"}).find("--backdate"), std::string::npos);
     EXPECT_NE(message({"--backdate", "0"}).find("--backdate"), std::string::npos);
+    EXPECT_NE(message({"--update-records", ""}).find("--update-records"), std::string::npos);
     EXPECT_NE(message({"--frobnicate"}).find("--frobnicate"), std::string::npos);
 }
 
