@@ -33,4 +33,15 @@ const CodeSet* Settings::find_codeset(const std::string& name) const {
     return nullptr;
 }
 
+std::string WordTables::record_type(const std::string& t) const {
+    const auto it = record_types.find(t);
+    return it == record_types.end() ? t : it->second;
+}
+
+std::string WordTables::job_role(const std::string& code) const {
+    if (code.empty()) return "";
+    const auto it = job_roles.find(code);
+    return it == job_roles.end() ? "role " + code : it->second;
+}
+
 }  // namespace gpwatch

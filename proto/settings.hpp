@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,9 @@ struct CodeSet {
 // any entry may match. It sets a severity, may shorten the deadline, and is named in alerts.
 struct ContentRule {
     std::string name;
+    // What alerts call it in their subject ("Safeguarding flag"). Default: the name in words
+    // ("safeguarding" -> "Safeguarding") followed by the kind of record that matched ("flag").
+    std::string title;
     std::vector<std::string> codesets;           // any code of the write in any of these sets
     std::vector<std::string> feeds;              // clinical | update_record
     std::vector<std::string> organisations;      // ODS codes
@@ -145,6 +149,18 @@ struct DutyInboxSettings {
     std::string from = "gpwatch@practice.invalid";
 };
 
+// Word tables (words_dir: record-types.txt, job-roles.txt): FHIR resource types and SDS job role
+// codes in the plain words alerts use ("DocumentReference" -> "document", "R8001" -> "nurse").
+struct WordTables {
+    std::string dir;  // where they were read from; empty: none found (codes are shown as they are)
+    std::map<std::string, std::string> record_types;
+    std::map<std::string, std::string> job_roles;
+    // The words for a resource type: the table's, else the type as given ("" stays "").
+    std::string record_type(const std::string& resource_type) const;
+    // The words for a job role code: the table's, else "role <code>" ("" stays "").
+    std::string job_role(const std::string& code) const;
+};
+
 struct LedgerSettings {
     std::size_t batch_max_events = 512;                 // group commit: events per transaction
     std::chrono::milliseconds batch_max_delay{20};      // group commit: longest wait before commit
@@ -167,6 +183,7 @@ struct Settings {
     std::string codesets_dir;  // resolved path of the code set files
     std::vector<CodeSet> codesets;
     std::vector<ContentRule> rules;
+    WordTables words;          // words_dir: plain words for record types and job roles
     ProcessorExpectation processor;
     EscalationSettings escalation;
 

@@ -28,6 +28,10 @@ struct Verdict {
     Severity severity = Severity::info;
     std::string detail;  // one plain sentence, no patient identifier
     std::string rule = {};  // content_rule: the rule's name; unreviewed_escalated: "escalation"
+    // content_rule: what made it match, for the alert's subject (not stored in the ledger).
+    std::string matched_display = {};   // the coding's display, else its code
+    std::string matched_resource = {};  // the FHIR resource type it was found in
+    std::string rule_title = {};        // the rule's title as the settings give it ("" : from its name)
 };
 
 // Reasons that produce an alert to the duty inbox; review_tracked alone does not.

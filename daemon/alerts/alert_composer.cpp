@@ -1,20 +1,56 @@
 #include "daemon/alerts/alert_composer.hpp"
 
-#include <date/tz.h>
+#include <cctype>
+
+#include "daemon/alerts/local_time.hpp"
 
 namespace gpwatch::alerts {
 
 namespace {
 
+// "Mon 11 May 2026 10:42": the practice's wall clock (the zone is named once, beside "When").
 std::string local_time(const Settings& settings, std::int64_t unix_seconds) {
-    if (unix_seconds <= 0) return "unknown";
-    try {
-        auto zone = date::locate_zone(settings.calendar.time_zone);
-        auto t = date::zoned_seconds(zone, SysSeconds{std::chrono::seconds{unix_seconds}});
-        return date::format("%a %d %b %Y %H:%M", t);
-    } catch (const std::exception&) {
-        return date::format("%a %d %b %Y %H:%M UTC", SysSeconds{std::chrono::seconds{unix_seconds}});
-    }
+    return local_time_words(settings.calendar.time_zone, unix_seconds, false);
+}
+
+std::string capitalised(std::string s) {
+    if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    return s;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// A rule's name as words: "mental-health-flag" -> "Mental health flag".
+std::string name_as_words(const std::string& name) {
+    std::string out;
+    for (char c : name) out += (c == '-' || c == '_' || c == '.') ? ' ' : c;
+    return capitalised(out);
+}
+
+// "mental-health-trust" -> "mental health trust".
+std::string org_type_words(const std::string& type) {
+    std::string out;
+    for (char c : type) out += c == '-' ? ' ' : c;
+    return out;
+}
+
+// The kind of record in words, for subjects: "observation", "document", "Update Record".
+std::string record_words(const Settings& settings, const WriteRecord& w) {
+    if (w.feed == Feed::update_record) return "Update Record";
+    return settings.words.record_type(w.resource_type);
+}
+
+// What a content-rule alert's subject calls its rule: the title the settings give it, else the
+// rule's name in words followed by the kind of record that matched ("Safeguarding flag").
+std::string rule_title(const Settings& settings, const Verdict& v) {
+    if (!v.rule_title.empty()) return v.rule_title;
+    std::string title = name_as_words(v.rule);
+    const std::string record = lower(settings.words.record_type(v.matched_resource));
+    if (!record.empty() && lower(title).find(record) == std::string::npos) title += " " + record;
+    return title;
 }
 
 const char* headline(Reason r) {
@@ -33,17 +69,22 @@ const char* headline(Reason r) {
     return "gpwatch alert";
 }
 
-// Subject lines read as one phrase: "Unauthorised write by X", "Not reviewed in time: write by X".
-std::string subject_phrase(Reason r, const std::string& who) {
-    switch (r) {
+// Subject lines read as one phrase: "Unauthorised write by X", "Not reviewed in time: write by X",
+// "Safeguarding flag from X: At risk of domestic abuse".
+std::string subject_phrase(const Settings& settings, const Verdict& v, const std::string& who) {
+    switch (v.reason) {
+        case Reason::content_rule: {
+            std::string s = rule_title(settings, v) + " from " + who;
+            if (!v.matched_display.empty()) s += ": " + v.matched_display;
+            return s;
+        }
         case Reason::unreviewed_overdue:
         case Reason::unreviewed_escalated:
-        case Reason::patient_visible_before_review:
-        case Reason::content_rule: return std::string(headline(r)) + ": write by " + who;
-        case Reason::processor_drift: return headline(r);
-        case Reason::unknown_writer: return std::string(headline(r)) + ": " + who;
-        case Reason::unparseable_message: return headline(r);
-        default: return std::string(headline(r)) + " by " + who;
+        case Reason::patient_visible_before_review: return std::string(headline(v.reason)) + ": write by " + who;
+        case Reason::processor_drift: return headline(v.reason);
+        case Reason::unknown_writer: return std::string(headline(v.reason)) + ": " + who;
+        case Reason::unparseable_message: return std::string(headline(v.reason)) + " from " + who;
+        default: return std::string(headline(v.reason)) + " by " + who;
     }
 }
 
@@ -81,11 +122,11 @@ const char* what_to_do(Reason r) {
     return "";
 }
 
-std::string what_arrived(const WriteRecord& w) {
+std::string what_arrived(const Settings& settings, const WriteRecord& w) {
     // An Update Record's first coding is its Composition type: the pharmacy service it records.
     std::string what = w.feed == Feed::update_record ? std::string("GP Connect Update Record")
                        : w.resource_type.empty()     ? std::string("An entry")
-                                                     : w.resource_type;
+                                                     : capitalised(settings.words.record_type(w.resource_type));
     for (const auto& c : w.codes) {
         if (c.display.empty()) continue;
         what += ": " + c.display + " (code " + c.code + ")";
@@ -103,28 +144,35 @@ std::string format_nhs_number(const std::string& d) {
     return d.substr(0, 3) + " " + d.substr(3, 3) + " " + d.substr(6);
 }
 
-AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict& v) {
+AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict& v, const AlertContext& context) {
     AlertText t;
     std::string who = w.author.name.empty() ? w.author.ods : w.author.name + " (" + w.author.ods + ")";
-    if (v.reason == Reason::unparseable_message) who = "an unknown sender";
+    if (v.reason == Reason::unparseable_message)
+        who = context.mesh_sender.empty() ? "an unknown sender" : "MESH mailbox " + context.mesh_sender;
 
     std::string sev = to_string(v.severity);
     for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    t.subject = "[" + sev + "] " + subject_phrase(v.reason, who);
-    if (w.feed == Feed::update_record) t.subject += " - Update Record";
-    else if (!w.resource_type.empty()) t.subject += " - " + w.resource_type;
+    t.subject = "[" + sev + "] " + subject_phrase(settings, v, who);
+    // A content-rule subject already says what matched; the others say what kind of record.
+    if (v.reason != Reason::content_rule && v.reason != Reason::unparseable_message) {
+        const auto record = record_words(settings, w);
+        if (!record.empty()) t.subject += " - " + capitalised(record);
+    }
 
     std::string b;
     b += sev + ": " + headline(v.reason) + ".\n\n";
     if (v.reason == Reason::unparseable_message) {
-        b += "What:     a feed message that could not be read (" + w.parse_error + ")\n";
+        b += "What:     a message that could not be read (" + w.parse_error + ")\n";
+        if (!context.mesh_sender.empty()) b += "From:     MESH mailbox " + context.mesh_sender + "\n";
     } else {
-        b += "What:     " + what_arrived(w) + "\n";
+        b += "What:     " + what_arrived(settings, w) + "\n";
+        if (v.reason == Reason::content_rule && !v.matched_display.empty())
+            b += "Matched:  " + rule_title(settings, v) + " (rule " + v.rule + "): " + v.matched_display + "\n";
         b += "From:     " + who;
-        if (!w.author.org_type.empty()) b += ", " + w.author.org_type;
+        if (!w.author.org_type.empty()) b += ", " + org_type_words(w.author.org_type);
         if (!w.author.user_id.empty())
             b += ", user " + w.author.user_id +
-                 (w.author.user_role.empty() ? "" : " (role " + w.author.user_role + ")");
+                 (w.author.user_role.empty() ? "" : " (" + settings.words.job_role(w.author.user_role) + ")");
         b += "\n";
         // Some alerts concern no patient (processor drift: a setting changed).
         if (!w.nhs_number.empty()) {

@@ -17,7 +17,14 @@ struct AlertText {
     std::string body;
 };
 
-AlertText compose(const Settings& settings, const WriteRecord& write, const Verdict& verdict);
+// What the ledger's write row does not hold but the alert should say.
+struct AlertContext {
+    std::string mesh_sender;  // the MESH mailbox a message came from (an unreadable one names no sender)
+};
+
+// Record types and job roles in words come from settings.words (config/words/).
+AlertText compose(const Settings& settings, const WriteRecord& write, const Verdict& verdict,
+                  const AlertContext& context = {});
 
 // "943 476 5919": the grouping clinicians read aloud.
 std::string format_nhs_number(const std::string& digits);

@@ -7,7 +7,8 @@
 
 namespace gpwatch::alerts {
 
-// "unknown" for 0 or less; falls back to UTC (saying so) if the zone is unknown.
-std::string local_time_words(const std::string& time_zone, std::int64_t unix_seconds);
+// "unknown" for 0 or less; falls back to UTC (saying so) if the zone is unknown. Without
+// `with_zone` the abbreviation is left off (for text that names the zone once itself).
+std::string local_time_words(const std::string& time_zone, std::int64_t unix_seconds, bool with_zone = true);
 
 }  // namespace gpwatch::alerts

@@ -195,10 +195,11 @@ void Daemon::acknowledge_mesh(const std::vector<RecordEvent>& committed) {
                           ev.mesh_status_code, ev.mesh_status_description, ev.mesh_linked_message_id);
             // Alerted before it is acknowledged: if this fails, MESH keeps the report and hands it
             // over again (the ledger then skips it as a replay, and this alert is retried).
+            const std::string from = ev.sender_mailbox.empty() ? "" : " (report from MESH mailbox " + ev.sender_mailbox + ")";
             const bool alerted = delivery_->raise_event(
                 "mesh_report:" + ev.mesh_message_id, alerts::condition::mesh_delivery_report, Severity::high,
-                "MESH reports a message was not delivered",
-                "MESH report " + ev.mesh_message_id + ": status " + ev.mesh_status_code + " (" +
+                "MESH could not deliver message " + ev.mesh_linked_message_id + from,
+                "MESH report " + ev.mesh_message_id + from + ": status " + ev.mesh_status_code + " (" +
                     ev.mesh_status_description + ") about message " + ev.mesh_linked_message_id,
                 now_unix());
             if (!alerted) continue;

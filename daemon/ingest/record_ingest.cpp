@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/alerts/alert_composer.hpp"
+#include "daemon/alerts/local_time.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/policy/processor_drift.hpp"
 
@@ -111,7 +112,7 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             ++result.writes_recorded;
             for (const auto& v : decision.verdicts) {
                 ledger_.add_verdict(up.write_id, v, now);
-                result.alerts_created += alert_on(active, up.write_id, v, now);
+                result.alerts_created += alert_on(active, up.write_id, v, now, {ev.sender_mailbox});
             }
             spdlog::error("write {}: unparseable message quarantined ({})", up.write_id, ev.parse_error);
             return;
@@ -260,11 +261,11 @@ policy::PatientFlags RecordIngest::patient_flags_of(const std::string& nhs_numbe
 }
 
 int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, const Verdict& v,
-                           std::int64_t now) {
+                           std::int64_t now, const alerts::AlertContext& context) {
     if (!reason_alerts(v.reason)) return 0;
     auto write = ledger_.get_write(write_id);
     if (!write) return 0;
-    auto text = alerts::compose(active.settings, *write, v);
+    auto text = alerts::compose(active.settings, *write, v, context);
     auto id = ledger_.add_alert(write_id, v, text.subject, text.body, now);
     // The subject names the writer and what was written, never the patient: safe for the log.
     if (id) spdlog::warn("ALERT {} raised for write {}: {}", id, write_id, text.subject);
@@ -286,18 +287,32 @@ int RecordIngest::raise_overdue(const ActiveSettings& active, const std::vector<
         for (auto id : write_ids) {
             auto w = ledger_.get_write(id);
             if (!w || w->review_state != "unreviewed") continue;
-            if (!ledger_.has_verdict(id, Reason::unreviewed_overdue)) {
-                auto v = policy::overdue_verdict(active.settings, w->author.ods, w->author.name,
-                                                 std::chrono::seconds{w->review_within_s});
+            const bool overdue_due = !ledger_.has_verdict(id, Reason::unreviewed_overdue);
+            // Escalation: once, escalation.after (working time) past the deadline.
+            const auto when = escalation_at(active, *w);
+            const bool escalation_due = when != 0 && !ledger_.has_verdict(id, Reason::unreviewed_escalated);
+            const auto within = std::chrono::seconds{w->review_within_s};
+            if (overdue_due && escalation_due && when <= now) {
+                // A catch-up (after downtime, or a backlog replayed): overdue and past escalation at
+                // the same moment. Both are recorded; the duty GP gets one alert saying both.
+                ledger_.add_verdict(id, policy::overdue_verdict(active.settings, w->author.ods, w->author.name, within),
+                                    now);
+                auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name, within);
+                v.detail = "Overdue since " + alerts::local_time_words(active.settings.calendar.time_zone, w->deadline_at) +
+                           " and already past its escalation time (" +
+                           alerts::local_time_words(active.settings.calendar.time_zone, when) + "). " + v.detail;
+                ledger_.add_verdict(id, v, now);
+                created += alert_on(active, id, v, now);
+                continue;
+            }
+            if (overdue_due) {
+                auto v = policy::overdue_verdict(active.settings, w->author.ods, w->author.name, within);
                 ledger_.add_verdict(id, v, now);
                 created += alert_on(active, id, v, now);
             }
-            // Escalation: once, escalation.after (working time) past the deadline.
-            const auto when = escalation_at(active, *w);
-            if (when == 0 || ledger_.has_verdict(id, Reason::unreviewed_escalated)) continue;
+            if (!escalation_due) continue;
             if (when <= now) {
-                auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name,
-                                                    std::chrono::seconds{w->review_within_s});
+                auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name, within);
                 ledger_.add_verdict(id, v, now);
                 created += alert_on(active, id, v, now);
             } else if (escalate_at) {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/alerts/alert_composer.hpp"
 #include "daemon/ingest/active_settings.hpp"
 #include "daemon/ledger/controller_ledger.hpp"
 #include "daemon/ledger/ledger.hpp"
@@ -64,7 +65,8 @@ public:
 private:
     void apply_one(const ActiveSettings& active, const RecordEvent& ev, std::int64_t now,
                    IngestResult& result);
-    int alert_on(const ActiveSettings& active, std::int64_t write_id, const Verdict& v, std::int64_t now);
+    int alert_on(const ActiveSettings& active, std::int64_t write_id, const Verdict& v, std::int64_t now,
+                 const alerts::AlertContext& context = {});
     void track_write(const ActiveSettings& active, const RecordEvent& ev, const policy::Decision& d,
                      std::int64_t now, IngestResult& result);
     void link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open, IngestResult& result);

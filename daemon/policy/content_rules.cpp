@@ -52,6 +52,25 @@ bool rule_matches(const CompiledRule& c, const RecordEvent& ev) {
     return true;
 }
 
+Coding matched_coding(const CompiledRule& c, const RecordEvent& ev) {
+    const auto& types = c.rule->resource_types;
+    const auto type_ok = [&](const Coding& k) {
+        const auto& t = k.resource.empty() ? ev.resource_type : k.resource;
+        return types.empty() || std::find(types.begin(), types.end(), t) != types.end();
+    };
+    const auto with_resource = [&](Coding k) {
+        if (k.resource.empty()) k.resource = ev.resource_type;
+        return k;
+    };
+    // Flags and medicines first: in an Update Record the codes also hold the service and pathway.
+    for (const auto* codes : {&ev.flags, &ev.medicines, &ev.codes})
+        for (const auto& k : *codes)
+            if ((c.has_codesets ? c.codes.count(k.code) != 0 : type_ok(k))) return with_resource(k);
+    for (const auto* codes : {&ev.codes, &ev.flags, &ev.medicines})
+        if (!codes->empty()) return with_resource(codes->front());
+    return {};
+}
+
 std::vector<const CompiledRule*> ContentRules::matching(const RecordEvent& ev) const {
     std::vector<const CompiledRule*> out;
     for (const auto& r : rules_)

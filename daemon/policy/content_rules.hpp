@@ -31,4 +31,9 @@ private:
 // True when `rule` matches the write (every condition it writes holds).
 bool rule_matches(const CompiledRule& rule, const RecordEvent& ev);
 
+// What made a matching rule match, as the alert names it: the first coding in one of its code
+// sets (or, for a rule without code sets, the first coding of a resource type it lists, else the
+// write's first coding), with the resource it came from. Empty when the write carries no coding.
+Coding matched_coding(const CompiledRule& rule, const RecordEvent& ev);
+
 }  // namespace gpwatch::policy

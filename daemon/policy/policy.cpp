@@ -200,6 +200,10 @@ Decision Engine::evaluate_write(const RecordEvent& ev, const Facts& facts) const
         detail += ".";
         Verdict v{Reason::content_rule, top->rule->severity, detail};
         v.rule = top->rule->name;
+        v.rule_title = top->rule->title;
+        const Coding what = matched_coding(*top, ev);
+        v.matched_display = what.display.empty() ? what.code : what.display;
+        v.matched_resource = what.resource;
         d.verdicts.push_back(std::move(v));
     }
 

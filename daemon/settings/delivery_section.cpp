@@ -18,7 +18,8 @@ using settings_detail::SectionReader;
 using settings_detail::words;
 
 const Keys kDeliveryKeys{"sinks",       "routes",           "default_sinks",      "digest_window",
-                         "quiet_hours", "backlog_digest_after", "backlog_digest_min", "internal"};
+                         "quiet_hours", "backlog_digest_after", "backlog_digest_min", "flood_limit",
+                         "flood_window", "internal"};
 const Keys kSinkKeys{"name", "type", "maildir", "inbox", "from", "to", "url", "auth", "username", "password_file",
                      "oauth2_token_file", "ca_file", "secret_file", "token_file", "list"};
 const Keys kRouteKeys{"kind", "severity", "reason", "rule", "escalation", "sinks", "digest"};
@@ -197,6 +198,8 @@ void load_delivery_section(const YAML::Node& node, const std::string& file, cons
         if (auto v = c.flag(node, path, "quiet_hours")) d.quiet_hours = *v;
         if (auto v = seconds(c, node, path, "backlog_digest_after")) d.backlog_digest_after = *v;
         if (auto v = c.count(node, path, "backlog_digest_min", 2, 100000)) d.backlog_digest_min = *v;
+        if (auto v = c.count(node, path, "flood_limit", 1, 100000)) d.flood_limit = *v;
+        if (auto v = seconds(c, node, path, "flood_window")) d.flood_window = *v;
         const YAML::Node internal = node["internal"];
         if (internal.IsDefined() && !internal.IsNull()) load_internal(c, internal, path + ".internal", d.internal);
     }

@@ -21,6 +21,7 @@
 #include "daemon/settings/mesh_section.hpp"
 #include "daemon/settings/reporting_section.hpp"
 #include "daemon/settings/section_reader.hpp"
+#include "daemon/settings/word_tables.hpp"
 #include "daemon/settings/value_checks.hpp"
 
 namespace gpwatch {
@@ -44,7 +45,7 @@ using namespace settings_detail;
 // The shape of the file. Every map lists the keys it accepts; anything else is reported.
 const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
                      "organisations", "duty_inbox", "admin_inbox", "ledger", "delivery", "feeds", "organisation_types",
-                     "codesets_dir", "rules", "processor", "escalation", "mesh", "reporting"};
+                     "codesets_dir", "words_dir", "rules", "processor", "escalation", "mesh", "reporting"};
 const Keys kPracticeKeys{"ods", "name"};
 const Keys kFeedKeys{"enabled", "url", "token", "token_file", "ca_file", "max_frame_bytes",
                      "reconnect_initial", "reconnect_max"};
@@ -62,7 +63,7 @@ const Keys kOrgTypeKeys{"status", "review_within"};
 const Keys kOrganisationTypes{"community-pharmacy", "community-trust", "mental-health-trust", "acute-trust",
                               "out-of-hours", "111", "hospice", "pcn-hub", "gp-practice", "social-care",
                               "ambulance-trust", "other"};
-const Keys kRuleKeys{"name", "match", "severity", "review_within", "category"};
+const Keys kRuleKeys{"name", "title", "match", "severity", "review_within", "category"};
 const Keys kMatchKeys{"codeset", "feed", "organisation", "organisation_type", "resource_type", "route"};
 const Keys kProcessorKeys{"update_record", "share_in_allowed", "share_in_prohibited", "active_agreements"};
 const Keys kEscalationKeys{"enabled", "after", "severity"};
@@ -360,6 +361,7 @@ private:
     void load_feeds(const Section& top, Settings& st);
     void load_organisation_types(const Section& top, Settings& st);
     void load_codesets(const Section& top, Settings& st);
+    void load_words(const Section& top, Settings& st);
     void load_rules(const Section& top, Settings& st);
     void load_processor(const Section& top, Settings& st);
     void load_escalation(const Section& top, Settings& st);
@@ -399,6 +401,7 @@ void Loader::load(const YAML::Node& root) {
     load_inbox(top, "admin_inbox", "admin-inbox", st, st.admin_inbox);
     load_ledger(top, st);
     load_codesets(top, st);
+    load_words(top, st);
     load_rules(top, st);
     load_processor(top, st);
     load_escalation(top, st);

@@ -29,6 +29,25 @@ Settings settings() {
     return s;
 }
 
+// The shipped word tables' way of saying things (config/words/).
+Settings settings_with_words() {
+    Settings s = settings();
+    s.words.record_types = {{"Observation", "observation"}, {"DocumentReference", "document"}, {"Flag", "flag"},
+                            {"MedicationDispense", "medicine supplied"}};
+    s.words.job_roles = {{"R8001", "nurse"}, {"R8000", "clinical practitioner"}};
+    return s;
+}
+
+WriteRecord update_record_with_flag() {
+    WriteRecord w = write_from_rw1();
+    w.feed = Feed::update_record;
+    w.upstream_id = "pf-0042";
+    w.author = {"FA123", "Riverside Pharmacy", "community-pharmacy", "", ""};
+    w.resource_type = "Composition";
+    w.codes = {{"http://snomed.info/sct", "1577041000000109", "Pharmacy First service", "Composition"}};
+    return w;
+}
+
 }  // namespace
 
 TEST(AlertComposer, SaysWhatFromWhomForWhichPatientWhenAndWhy) {
@@ -37,7 +56,9 @@ TEST(AlertComposer, SaysWhatFromWhomForWhichPatientWhenAndWhy) {
     EXPECT_EQ(t.subject,
               "[URGENT] Unauthorised write by Midlands Community Care NHS Trust (RW1) - Observation");
     EXPECT_NE(t.body.find("Seen by community mental health team (code 225368008)"), std::string::npos);
-    EXPECT_NE(t.body.find("From:     Midlands Community Care NHS Trust (RW1), community-trust"), std::string::npos);
+    EXPECT_NE(t.body.find("From:     Midlands Community Care NHS Trust (RW1), community trust, user u-5521 (role R8000)"),
+              std::string::npos)
+        << "without word tables, the code as it is";
     EXPECT_NE(t.body.find("Patient:  NHS number 943 476 5919\n"), std::string::npos);
     EXPECT_NE(t.body.find("When:     Mon 11 May 2026 10:42 (Europe/London)"), std::string::npos);
     EXPECT_NE(t.body.find("Review by: Mon 11 May 2026 14:42"), std::string::npos);
@@ -79,4 +100,57 @@ TEST(AlertComposer, AnAlertAboutNoPatientHasNoPatientLine) {
     Verdict v{Reason::processor_drift, Severity::urgent, "Update Record was switched on by the supplier."};
     auto t = alerts::compose(settings(), w, v);
     EXPECT_EQ(t.body.find("Patient:"), std::string::npos) << t.body;
+}
+
+TEST(AlertComposer, AContentRuleSubjectNamesTheRuleAndWhatMatched) {
+    Verdict v{Reason::content_rule, Severity::urgent, "Content rule 'safeguarding' matched."};
+    v.rule = "safeguarding";
+    v.matched_display = "At risk of domestic abuse";
+    v.matched_resource = "Flag";
+    auto t = alerts::compose(settings_with_words(), update_record_with_flag(), v);
+    EXPECT_EQ(t.subject, "[URGENT] Safeguarding flag from Riverside Pharmacy (FA123): At risk of domestic abuse");
+    EXPECT_NE(t.body.find("Matched:  Safeguarding flag (rule safeguarding): At risk of domestic abuse"),
+              std::string::npos)
+        << t.body;
+}
+
+TEST(AlertComposer, AContentRuleTitleFromTheSettingsStandsAsWritten) {
+    Verdict v{Reason::content_rule, Severity::high, "x"};
+    v.rule = "high-risk-medicine";
+    v.rule_title = "High-risk medicine";
+    v.matched_display = "Warfarin 1mg tablets";
+    v.matched_resource = "MedicationDispense";
+    auto t = alerts::compose(settings_with_words(), update_record_with_flag(), v);
+    EXPECT_EQ(t.subject, "[HIGH] High-risk medicine from Riverside Pharmacy (FA123): Warfarin 1mg tablets");
+    // Without a title: the rule's name in words, and the kind of record unless the name says it.
+    v.rule_title.clear();
+    v.rule = "mental-health-flag";
+    v.matched_resource = "Flag";
+    v.matched_display = "Risk of self harm";
+    t = alerts::compose(settings_with_words(), write_from_rw1(), v);
+    EXPECT_EQ(t.subject, "[HIGH] Mental health flag from Midlands Community Care NHS Trust (RW1): Risk of self harm");
+}
+
+TEST(AlertComposer, RecordTypesAndJobRolesInPlainWords) {
+    auto w = write_from_rw1();
+    w.resource_type = "DocumentReference";
+    w.author.user_role = "R8001";
+    w.author.user_id = "u-1104";
+    auto t = alerts::compose(settings_with_words(), w, {Reason::unknown_writer, Severity::high, "x"});
+    EXPECT_EQ(t.subject, "[HIGH] Write by an unlisted organisation: Midlands Community Care NHS Trust (RW1) - Document");
+    EXPECT_NE(t.body.find("What:     Document: Seen by community mental health team"), std::string::npos) << t.body;
+    EXPECT_NE(t.body.find(", user u-1104 (nurse)"), std::string::npos) << t.body;
+    EXPECT_EQ(t.body.find("R8001"), std::string::npos);
+    EXPECT_EQ(t.body.find("DocumentReference"), std::string::npos);
+}
+
+TEST(AlertComposer, AnUnreadableMessageNamesItsMeshSender) {
+    auto w = write_from_rw1();
+    w.parse_error = "not XML or JSON";
+    Verdict v{Reason::unparseable_message, Severity::high, "x"};
+    auto t = alerts::compose(settings(), w, v, {"FA123OT001"});
+    EXPECT_EQ(t.subject, "[HIGH] Unreadable message quarantined from MESH mailbox FA123OT001");
+    EXPECT_NE(t.body.find("From:     MESH mailbox FA123OT001"), std::string::npos) << t.body;
+    t = alerts::compose(settings(), w, v);
+    EXPECT_EQ(t.subject, "[HIGH] Unreadable message quarantined from an unknown sender");
 }

@@ -483,6 +483,29 @@ TEST_F(ControllerIngestTest, EscalationIsRaisedOnceEscalationAfterPastTheDeadlin
     for (auto [w, when] : ingest_->recompute_deadlines(*active_)) EXPECT_NE(w, id) << when;
 }
 
+TEST_F(ControllerIngestTest, OverdueAndPastEscalationAtOnceIsOneAlertSayingBoth) {
+    auto s = base_settings();
+    s.escalation.enabled = true;
+    s.escalation.after = 2h;
+    reopen_with(std::move(s));
+    auto r = apply({entry(1, "e-1", "RT5")});  // deadline kT0 + 4h, escalation kT0 + 6h
+    const auto id = r.deadlines.at(0).first;
+    // gpwatchd was down, or the write is from a replayed backlog: first looked at long after both.
+    std::vector<std::pair<std::int64_t, std::int64_t>> next;
+    EXPECT_EQ(ingest_->raise_overdue(*active_, {id}, kT0 + 30 * 3600, &next), 1) << "one alert, not two";
+    EXPECT_TRUE(next.empty());
+    EXPECT_TRUE(ledger_->has_verdict(id, Reason::unreviewed_overdue)) << "both verdicts are recorded";
+    EXPECT_TRUE(ledger_->has_verdict(id, Reason::unreviewed_escalated));
+    EXPECT_EQ(alerts_for(id, Reason::unreviewed_overdue), 0);
+    ASSERT_EQ(alerts_for(id, Reason::unreviewed_escalated), 1);
+    for (const auto& a : ledger_->list_alerts())
+        if (a.alert.reason == Reason::unreviewed_escalated) {
+            EXPECT_NE(a.alert.body.find("Overdue since"), std::string::npos) << a.alert.body;
+            EXPECT_NE(a.alert.body.find("already past its escalation time"), std::string::npos) << a.alert.body;
+        }
+    EXPECT_EQ(ingest_->raise_overdue(*active_, {id}, kT0 + 31 * 3600, &next), 0) << "and never again";
+}
+
 TEST_F(ControllerIngestTest, NoEscalationWhenOffOrReviewed) {
     auto r = apply({entry(1, "e-1", "RT5"), entry(2, "e-2", "RT5")});
     std::vector<std::pair<std::int64_t, std::int64_t>> next;
