@@ -1,7 +1,8 @@
 // gpwatchd: wiring only. Parses the command line, loads the settings, runs the Daemon.
 //   gpwatchd --check-config FILE
-//   gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL]
-// Exit codes: 0 ok, 1 failure while running, 2 bad settings or bad usage.
+//   gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger]
+// Exit codes: 0 ok, 1 failure while running, 2 bad settings, bad usage, or a start refused
+// (another gpwatchd on the state directory, a ledger missing or damaged where one should be).
 
 #include <cstdlib>
 #include <cstring>
@@ -18,13 +19,15 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL]\n"
+    "usage: gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger]\n"
     "       gpwatchd --check-config FILE\n"
     "\n"
     "  --config FILE       run in the foreground with the controller settings in FILE\n"
     "  --state-dir DIR     keep the ledger, pseudonym key and duty inbox in DIR (overrides state_dir)\n"
     "  --check-config FILE validate FILE: exit 0 if good, 2 naming file, line and setting if not\n"
     "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
+    "  --new-ledger        start on a new, empty ledger even though the state directory has run\n"
+    "                      gpwatchd before (the ledger there, if any, is kept beside it, renamed)\n"
     "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the settings.\n";
 
 int usage_error(const std::string& why) {
@@ -42,6 +45,7 @@ void print_problems(const gpwatch::SettingsLoad& load) {
 int main(int argc, char** argv) {
     std::optional<std::string> config, check, state_dir;
     std::string log_level;
+    bool new_ledger = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         // The value after an option, or nullopt when the command line ends first.
@@ -58,6 +62,8 @@ int main(int argc, char** argv) {
             if (!(check = value())) return usage_error("--check-config needs a file");
         } else if (arg == "--state-dir") {
             if (!(state_dir = value())) return usage_error("--state-dir needs a directory");
+        } else if (arg == "--new-ledger") {
+            new_ledger = true;
         } else if (arg == "--log-level") {
             auto v = value();
             if (!v) return usage_error("--log-level needs a level");
@@ -93,8 +99,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        gpwatch::Daemon daemon({*config, state_dir}, std::move(*load.settings));
+        gpwatch::Daemon daemon({*config, state_dir, new_ledger}, std::move(*load.settings));
         return daemon.run();
+    } catch (const gpwatch::StartRefused& e) {
+        spdlog::critical("not starting: {}", e.what());
+        return 2;
     } catch (const std::exception& e) {
         spdlog::critical("cannot start: {}", e.what());
         return 1;

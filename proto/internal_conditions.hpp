@@ -32,12 +32,15 @@ inline constexpr const char* lmc_upload_refused = "lmc_upload_refused";
 // An incident report has not reached the LMC's collector a day after it was sealed.
 inline constexpr const char* lmc_upload_delayed = "lmc_upload_delayed";
 
+// gpwatchd was started on a new ledger with --new-ledger (one alert, saying where the old one is).
+inline constexpr const char* new_ledger = "new_ledger";
+
 // Every condition above, in the order documentation lists them.
 inline const std::vector<std::string>& all() {
     static const std::vector<std::string> v{feed_disconnected,    mesh_credentials_refused, disk_nearly_full,
                                             ledger_write_failed,  reload_refused,           outbox_backlog,
                                             delivery_failed,      mesh_delivery_report,     lmc_upload_refused,
-                                            lmc_upload_delayed};
+                                            lmc_upload_delayed,   new_ledger};
     return v;
 }
 

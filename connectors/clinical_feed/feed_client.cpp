@@ -101,6 +101,11 @@ void ClinicalFeedClient::pump_ack() {
     });
 }
 
+std::int64_t ClinicalFeedClient::unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 asio::awaitable<void> ClinicalFeedClient::run() {
     auto backoff = options_.reconnect_initial;
     while (!stopping_) {
@@ -111,6 +116,8 @@ asio::awaitable<void> ClinicalFeedClient::run() {
         conn_.reset();
         if (stopping_) break;
         ++counters_.disconnects;
+        last_error_ = why;
+        last_error_at_ = unix_now();
 
         // A connection that lived a while or made progress was healthy: start backing off afresh.
         bool healthy = delivered_seq_ > delivered_before ||
@@ -259,6 +266,7 @@ void ClinicalFeedClient::handle_frame(std::string_view frame, Connection& /*conn
         next_expected_ = ev->seq + 1;
         delivered_seq_ = ev->seq;
         ++counters_.events;
+        last_event_at_ = unix_now();
         on_event_(std::move(*ev));
         return;
     }
@@ -296,7 +304,10 @@ void ClinicalFeedClient::handle_frame(std::string_view frame, Connection& /*conn
         end_reason = "server error: " + err->message;
         return;
     }
-    if (std::get_if<Heartbeat>(&message)) return;
+    if (std::get_if<Heartbeat>(&message)) {
+        last_heartbeat_at_ = unix_now();
+        return;
+    }
     if (auto* u = std::get_if<Unrecognised>(&message))
         spdlog::debug("clinical feed: ignoring a message of type '{}'", u->type);
 }

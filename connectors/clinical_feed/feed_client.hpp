@@ -59,8 +59,15 @@ public:
     bool connected() const { return connected_; }
     std::uint64_t delivered_seq() const { return delivered_seq_; }
     const FeedClientCounters& counters() const { return counters_; }
+    // For gpwatchctl status (unix seconds; 0: never): the last event handed over, the last
+    // heartbeat heard, and why the last connection ended and when.
+    std::int64_t last_event_at() const { return last_event_at_; }
+    std::int64_t last_heartbeat_at() const { return last_heartbeat_at_; }
+    const std::string& last_error() const { return last_error_; }
+    std::int64_t last_error_at() const { return last_error_at_; }
 
 private:
+    static std::int64_t unix_now();
     struct Connection;
     boost::asio::awaitable<void> run();
     // One connection's life: returns why it ended, for the log.
@@ -82,6 +89,10 @@ private:
     boost::asio::steady_timer backoff_timer_;
     std::mt19937_64 rng_;
     FeedClientCounters counters_;
+    std::int64_t last_event_at_ = 0;
+    std::int64_t last_heartbeat_at_ = 0;
+    std::string last_error_;
+    std::int64_t last_error_at_ = 0;
     struct ParserHolder;
     std::unique_ptr<ParserHolder> parser_;
 };

@@ -197,6 +197,11 @@ void MeshClient::close_connection() {
     conn_.reset();
 }
 
+std::int64_t MeshClient::unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 void MeshClient::report(MeshEvent event, int status, const std::string& id, const std::string& detail) {
     if (on_report_) on_report_(MeshReport{event, status, id, detail});
 }
@@ -260,6 +265,8 @@ bool MeshClient::fail(const Reply& reply, const std::string& what) {
     spdlog::warn("mesh: {} ({}); retrying in {} ms", detail, to_string(event), failure_wait_.count());
     reported_failure_ = true;
     last_failure_ = event;
+    last_error_ = detail;
+    last_error_at_ = unix_now();
     report(event, reply.status, {}, detail);
     return false;
 }
@@ -498,6 +505,7 @@ asio::awaitable<std::optional<std::vector<std::string>>> MeshClient::list_inbox(
     if (auto links = v.as_object().if_contains("links"); links && links->is_object())
         if (auto n = links->as_object().if_contains("next"); n && n->is_string()) next = next_page(n->as_string());
     ++counters_.polls;
+    last_poll_at_ = unix_now();
     succeeded();
     co_return ids;
 }

@@ -114,6 +114,11 @@ public:
     std::size_t in_flight() const { return in_flight_.size(); }
     // True after a successful request, false after a failed one (for a health check).
     bool healthy() const { return healthy_; }
+    // When the inbox was last listed (unix seconds; 0: never), and the last failure in words
+    // and when it happened (for gpwatchctl status).
+    std::int64_t last_poll_at() const { return last_poll_at_; }
+    const std::string& last_error() const { return last_error_; }
+    std::int64_t last_error_at() const { return last_error_at_; }
 
 private:
     struct Connection;
@@ -144,6 +149,7 @@ private:
     void skip(const std::string& id);  // this session will not download it again
     void close_connection();
     std::string path(const std::string& rest = {}) const;
+    static std::int64_t unix_now();
     std::string next_page(std::string_view link) const;  // "" when the link is not followed
 
     boost::asio::any_io_executor ex_;
@@ -170,6 +176,9 @@ private:
     std::chrono::milliseconds failure_wait_{0};     // set by fail(): how long to wait before retrying
     std::mt19937_64 rng_;
     MeshClientCounters counters_;
+    std::int64_t last_poll_at_ = 0;
+    std::string last_error_;
+    std::int64_t last_error_at_ = 0;
 };
 
 }  // namespace gpwatch::mesh

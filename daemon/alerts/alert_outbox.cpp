@@ -16,8 +16,11 @@ namespace gpwatch::alerts {
 namespace {
 
 constexpr int kBatch = 200;
-// The most alerts one flood digest carries (each with its full text); more make a second one.
-constexpr int kFloodDigestMax = 1000;
+// The most alerts one flood digest lists; more make a second one in the same moment.
+constexpr std::size_t kFloodDigestMax = 5000;
+// How long a burst is gathered before its flood digest goes: long enough for a catch-up of
+// thousands to be routed (a slice per turn of the loop), short enough for urgent alerts.
+constexpr std::int64_t kFloodGather = 10;
 
 // Runs `f` inside one ledger transaction.
 template <class F>
@@ -122,7 +125,7 @@ std::map<std::string, SinkTotals> AlertOutbox::totals() const {
         t.in_flight = !st.lane->idle();
         t.down_until = st.down_until;
         t.last_error = st.down_error;
-        t.flood_hold_until = st.hold_until;
+        t.flood_hold_until = std::max(st.hold_until, st.gather_until);
         out[name] = std::move(t);
     }
     return out;
@@ -132,6 +135,7 @@ OutboxRound AlertOutbox::route_new(std::int64_t now) {
     OutboxRound round;
     auto alerts = delivery_.unrouted_alerts(kBatch);
     if (alerts.empty()) return round;
+    round.more_to_route = alerts.size() == static_cast<std::size_t>(kBatch);
     const auto silences = delivery_.active_silences(now);
     in_transaction(ledger_, [&] {
         for (const auto& a : alerts) {
@@ -219,33 +223,52 @@ bool AlertOutbox::limit_flood(const std::string& sink, SinkState& st, std::vecto
         due.erase(std::remove_if(due.begin(), due.end(), [](const DeliveryRow& r) { return r.alert.kind != "digest"; }),
                   due.end());
     };
+    if (now < st.gather_until) {  // a burst is being gathered for its digest
+        hold(st.gather_until);
+        return true;
+    }
     if (now < st.hold_until) {  // a flood is on: what falls due waits for its next digest
         hold(st.hold_until);
         return true;
     }
-    const auto room = settings_.flood_limit - static_cast<std::int64_t>(st.sent.size());
-    if (static_cast<std::int64_t>(alerts.size()) <= room) return false;
-    if (alerts.size() < 2) {
-        // The limit is reached by what went before: this one waits until a message leaves the window.
-        st.hold_until = st.sent.empty() ? now + window : st.sent.front() + window;
-        hold(st.hold_until);
-        spdlog::info("flood limit: {} has had {} messages in {}; alerts for it wait until unix {}", sink,
-                     st.sent.size(), duration_words(window), st.hold_until);
+    if (st.gather_until != 0) {
+        // The burst has had its moment to arrive whole (a catch-up is routed a slice at a time):
+        // one digest of everything due now (more than one only past kFloodDigestMax), then a pause.
+        st.gather_until = 0;
+        std::vector<std::int64_t> ids;
+        for (std::size_t from = 0; from < alerts.size(); from += kFloodDigestMax) {
+            std::vector<Alert> gathered;
+            for (std::size_t i = from; i < std::min(alerts.size(), from + kFloodDigestMax); ++i)
+                gathered.push_back(alerts[i].alert);
+            const Alert digest = compose_digest(gathered, DigestCause::flood, now);
+            in_transaction(ledger_, [&] { ids.push_back(delivery_.add_digest(digest, sink, now)); });
+            ++st.totals.flood_digests;
+            ++round.digests;
+        }
+        st.hold_until = now + window;
+        spdlog::warn("flood limit: {} alerts fell due for {} at once (limit {} per {}); sent as {} digest(s) from "
+                     "alert {}, and what falls due before unix {} waits for the next digest",
+                     alerts.size(), sink, settings_.flood_limit, duration_words(window), ids.size(), ids.front(),
+                     st.hold_until);
+    } else {
+        const auto room = settings_.flood_limit - static_cast<std::int64_t>(st.sent.size());
+        if (static_cast<std::int64_t>(alerts.size()) <= room) return false;
+        if (alerts.size() < 2) {
+            // The limit is reached by what went before: this one waits until a message leaves the window.
+            st.hold_until = st.sent.empty() ? now + window : st.sent.front() + window;
+            hold(st.hold_until);
+            spdlog::info("flood limit: {} has had {} messages in {}; alerts for it wait until unix {}", sink,
+                         st.sent.size(), duration_words(window), st.hold_until);
+            return true;
+        }
+        // More are due at once than the sink may be sent: gather the burst for a few seconds (the
+        // rest of a catch-up is still being routed), then send it as one digest.
+        st.gather_until = now + kFloodGather;
+        hold(st.gather_until);
+        spdlog::info("flood limit: {} alerts fell due for {} at once; gathering them for {} s into one digest",
+                     alerts.size(), sink, kFloodGather);
         return true;
     }
-    // More are due at once than the sink may be sent: one digest of them now, and a pause.
-    if (alerts.size() > static_cast<std::size_t>(kFloodDigestMax)) alerts.resize(kFloodDigestMax);
-    std::vector<Alert> gathered;
-    for (const auto& r : alerts) gathered.push_back(r.alert);
-    const Alert digest = compose_digest(gathered, DigestCause::flood, now);
-    std::int64_t id = 0;
-    in_transaction(ledger_, [&] { id = delivery_.add_digest(digest, sink, now); });
-    st.hold_until = now + window;
-    ++st.totals.flood_digests;
-    ++round.digests;
-    spdlog::warn("flood limit: {} alerts fell due for {} at once (limit {} per {}); sent as digest {}, and what "
-                 "falls due before unix {} waits for the next digest",
-                 gathered.size(), sink, settings_.flood_limit, duration_words(window), id, st.hold_until);
     due = delivery_.due_deliveries_for(sink, now, kBatch);  // the digest, and any digest due before it
     due.erase(std::remove_if(due.begin(), due.end(), [](const DeliveryRow& r) { return r.alert.kind != "digest"; }),
               due.end());
@@ -378,6 +401,7 @@ OutboxRound AlertOutbox::deliver_due(std::int64_t now) {
         const auto more = route_new(now);
         round.routed += more.routed;
         round.silenced += more.silenced;
+        round.more_to_route = more.more_to_route;
         for (auto& [name, st] : sinks_) serve(name, st, now, round);
     }
     return round;

@@ -52,6 +52,7 @@ struct OutboxRound {
     int retried = 0;
     int failed = 0;
     int held = 0;        // deliveries held back by the flood limit
+    bool more_to_route = false;  // more new alerts wait than one round routes: call again soon
 };
 
 // Since the outbox was built, per sink (for gpwatchctl status and health).
@@ -116,6 +117,7 @@ private:
         std::int64_t down_until = 0;  // after a retryable failure: wait until then
         std::string down_error;
         std::deque<std::int64_t> sent;  // when messages were handed over, within flood_window
+        std::int64_t gather_until = 0;  // flood: a burst is gathered until then, then one digest
         std::int64_t hold_until = 0;    // flood: due deliveries wait until then
         SinkTotals totals;
     };

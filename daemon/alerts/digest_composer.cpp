@@ -8,6 +8,10 @@ namespace gpwatch::alerts {
 
 namespace {
 
+// A flood digest carries the full text of this many alerts (the most severe); beyond that each is
+// listed with its subject and patient, so one digest of thousands stays a readable size.
+constexpr std::size_t kFloodFullTexts = 100;
+
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
     return s;
@@ -27,6 +31,14 @@ const char* opening(DigestCause cause) {
                    "the next digest.\n";
     }
     return "";
+}
+
+// "Patient:  NHS number 943 476 5919" out of an alert's body, or "".
+std::string patient_line(const std::string& body) {
+    const auto at = body.find("\nPatient:");
+    if (at == std::string::npos) return "";
+    const auto end = body.find('\n', at + 1);
+    return body.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
 }
 
 }  // namespace
@@ -63,8 +75,20 @@ Alert compose_digest(const std::vector<Alert>& given, DigestCause cause, std::in
     std::string b;
     b += opening(cause);
     b += "\n";
-    for (const auto& a : alerts) b += "  - alert " + std::to_string(a.id) + ": " + a.subject + "\n";
+    // Every alert listed; a flood's list also says whose record each is about (its "Patient:"
+    // line), as its full text may be further down or, past the first ones, left to gpwatchctl.
     for (const auto& a : alerts) {
+        b += "  - alert " + std::to_string(a.id) + ": " + a.subject;
+        if (cause == DigestCause::flood)
+            if (const auto p = patient_line(a.body); !p.empty()) b += "\n      " + p;
+        b += "\n";
+    }
+    const std::size_t full = cause == DigestCause::flood ? std::min(alerts.size(), kFloodFullTexts) : alerts.size();
+    if (full < alerts.size())
+        b += "\nThe " + std::to_string(full) + " most urgent are below in full; 'gpwatchctl alerts' and the clinical "
+             "system hold the rest.\n";
+    for (std::size_t i = 0; i < full; ++i) {
+        const auto& a = alerts[i];
         b += "\n======== alert " + std::to_string(a.id) + " ========\n";
         b += a.subject + "\n\n" + a.body;
         if (!a.body.empty() && a.body.back() != '\n') b += "\n";

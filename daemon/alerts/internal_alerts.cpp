@@ -15,8 +15,9 @@ const char* internal_what_to_do(const std::string& c) {
         return "MESH refused gpwatch's mailbox credentials: renew the MESH certificate or password "
                "and update the settings. Update Record messages wait in the MESH mailbox meanwhile.";
     if (c == condition::disk_nearly_full)
-        return "Free space on the disk holding gpwatch's state directory (the ledger stops accepting "
-               "writes when the disk is full, and gpwatchd then stops until there is room).";
+        return "Free space on the disk holding gpwatch's state directory. When it is full the ledger "
+               "cannot take writes: gpwatchd then stays up but holds back acknowledgements (nothing is "
+               "lost upstream) and resumes by itself once there is room.";
     if (c == condition::reload_refused)
         return "Run gpwatchd --check-config on the settings file, fix what it names, and reload "
                "again. The previous settings stay in force until then.";
@@ -42,6 +43,15 @@ const char* internal_what_to_do(const std::string& c) {
                "for a day (the last error is above). gpwatchd keeps retrying, up to hourly. Check the "
                "network path to the collector and that its certificate and the practice's client "
                "certificate are valid; ask the LMC whether the collector is up.";
+    if (c == condition::ledger_write_failed)
+        return "The ledger cannot be written (the reason is above; usually a full disk). gpwatchd stays up, "
+               "holds back every acknowledgement so nothing upstream is lost, and resumes by itself once a "
+               "write succeeds again: free space on the disk holding the state directory (gpwatchctl status "
+               "shows the state), or restore the ledger if it is damaged.";
+    if (c == condition::new_ledger)
+        return "gpwatchd was started on a new, empty ledger (--new-ledger). The old one was set aside as named "
+               "above; writes the clinical feed still retains are ingested again and may be alerted again. "
+               "Keep the old ledger for the record.";
     return "See docs/operations.md.";
 }
 

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/alerts/local_time.hpp"
 #include "daemon/settings/settings_loader.hpp"
 
 namespace gpwatch {
@@ -26,6 +27,12 @@ std::chrono::system_clock::time_point at_unix(std::int64_t t) {
     return std::chrono::system_clock::time_point{std::chrono::seconds{t}};
 }
 
+// How often a ledger that refused a write is tried again.
+constexpr auto kLedgerProbeEvery = std::chrono::seconds(5);
+// How long a stopping gpwatchd waits for sinks still delivering (then they are abandoned, and
+// what they carried goes after the restart).
+constexpr auto kSinkGrace = std::chrono::seconds(2);
+
 }  // namespace
 
 Settings with_state_dir(Settings s, const std::string& state_dir) {
@@ -42,10 +49,11 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     : options_(std::move(options)),
       signals_(ioc_, SIGTERM, SIGINT, SIGHUP),
       flush_timer_(ioc_),
-      review_timer_(ioc_),
       outbox_timer_(ioc_),
       health_timer_(ioc_),
       watchdog_timer_(ioc_),
+      status_timer_(ioc_),
+      probe_timer_(ioc_),
       shutdown_guard_(ioc_) {
     if (options_.state_dir_override) settings = with_state_dir(std::move(settings), *options_.state_dir_override);
     active_ = std::make_shared<const ActiveSettings>(std::move(settings));
@@ -56,17 +64,24 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     fs::create_directories(state_dir_, ec);
     if (ec) throw std::runtime_error("cannot create the state directory " + state_dir_ + ": " + ec.message());
     ::chmod(state_dir_.c_str(), 0750);
+    try {
+        lock_ = std::make_unique<status::InstanceLock>(state_dir_);
+    } catch (const std::runtime_error& e) {
+        throw StartRefused(e.what());
+    }
 
-    ledger_ = std::make_unique<Ledger>((fs::path(state_dir_) / "ledger.sqlite").string(),
-                                       Ledger::Access::read_write);
+    auto opening = open_ledger(state_dir_, {s.duty_inbox.maildir, s.admin_inbox.maildir}, options_.new_ledger);
+    ledger_ = std::move(opening.ledger);
     pseudonymiser_ = std::make_unique<Pseudonymiser>(
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
     // No delivery: section: the duty and admin inbox Maildirs. Results come back on this loop.
     delivery_ = std::make_unique<AlertDelivery>(
         ioc_.get_executor(), *ledger_, s, [this] { request_delivery_round(); },
-        [this](const std::string& what) { fatal("cannot record alert delivery: " + what); });
+        [this](const std::string& what) { ledger_failed("cannot record an alert's delivery: " + what); });
+    note_new_ledger(opening);
     start_reporting();
+    make_review_scheduler();
 }
 
 // Built at start so a signing key or upload file that cannot be used stops the start, naming the
@@ -87,7 +102,7 @@ void Daemon::start_reporting() {
     };
     hooks.raise_refused = raise_as(alerts::condition::lmc_upload_refused, Severity::high);
     hooks.raise_delayed = raise_as(alerts::condition::lmc_upload_delayed, Severity::review);
-    hooks.fatal = [this](const std::string& what) { fatal(what); };
+    hooks.fatal = [this](const std::string& what) { ledger_failed(what); };
     std::unique_ptr<lmc_upload::ReportUploader> uploader;
     try {
         uploader = make_lmc_uploader(s.reporting);
@@ -100,6 +115,56 @@ void Daemon::start_reporting() {
     } catch (const reporting::KeyError& e) {
         throw std::runtime_error(std::string("LMC reporting: reporting.signing_key_file: ") + e.what());
     }
+}
+
+void Daemon::make_review_scheduler() {
+    ReviewScheduler::Hooks h;
+    h.load_slice = [this](std::int64_t after, int limit, std::int64_t& last) {
+        return ingest_->recompute_deadlines_slice(*active_, after, limit, last);
+    };
+    h.loaded = [this](std::size_t open) {
+        try {
+            ingest_->close_drifts_in_line(*active_);
+        } catch (const std::exception& e) {
+            ledger_failed(std::string("cannot close processor drifts: ") + e.what());
+            return;
+        }
+        deadlines_loaded_ = true;
+        notifier_.status("watching " + active_->settings.practice_ods + ": deadlines scheduled for " +
+                         std::to_string(open) + " open writes");
+        write_status();
+    };
+    h.before_check = [this] { flush(); };
+    h.raise = [this](const std::vector<std::int64_t>& writes, std::int64_t now, ReviewScheduler::Deadlines& later) {
+        return ingest_->raise_overdue(*active_, writes, now, &later);
+    };
+    h.alerts_created = [this] { deliver_alerts(); };
+    h.failed = [this](const std::string& what) { ledger_failed(what); };
+    h.now = now_unix;
+    review_ = std::make_unique<ReviewScheduler>(ioc_.get_executor(), std::move(h));
+}
+
+// --new-ledger: one internal alert saying so, with an id above every alert the inboxes already
+// hold, so no sink mistakes a new alert for an old one (Maildir file names and Message-IDs carry
+// the id).
+void Daemon::note_new_ledger(const LedgerOpening& opening) {
+    if (!options_.new_ledger) return;
+    const auto& s = active_->settings;
+    const auto now = now_unix();
+    const std::string detail =
+        "gpwatchd was started with --new-ledger on " + state_dir_ + "; " +
+        (opening.set_aside.empty() ? "there was no ledger before." : "the old ledger is kept as " + opening.set_aside + ".");
+    const std::string body = "HIGH: gpwatchd started on a new ledger.\n\nWhat:     " + detail + "\nWhere:    gpwatchd at " +
+                             s.practice_name + " (" + s.practice_ods + ")\n\nWhat to do: " +
+                             alerts::internal_what_to_do(alerts::condition::new_ledger) +
+                             "\n\n--\ngpwatch internal alert (new_ledger)\n";
+    DeliveryLedger deliveries(*ledger_);
+    ledger_->begin();
+    const auto id = deliveries.add_internal_alert(alerts::condition::new_ledger, Severity::high,
+                                                  "[HIGH] gpwatch: started on a new ledger", body, now,
+                                                  opening.highest_alert_id_seen + 1);
+    ledger_->commit();
+    spdlog::warn("internal alert {} raised: new_ledger: {}", id, detail);
 }
 
 Daemon::~Daemon() = default;
@@ -115,6 +180,24 @@ clinical_feed::FeedClientOptions Daemon::feed_options() const {
     o.reconnect_initial = f.reconnect_initial;
     o.reconnect_max = f.reconnect_max;
     return o;
+}
+
+void Daemon::start_inlets() {
+    start_feed();
+    start_mesh();
+}
+
+// Stops both inlets; what they handed over and is not committed is simply delivered again by
+// the next ones (nothing of it was acknowledged).
+void Daemon::stop_inlets() {
+    if (feed_) {
+        auto* old = feed_.release();
+        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
+    }
+    if (mesh_) {
+        auto* old = mesh_.release();
+        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
+    }
 }
 
 void Daemon::start_feed() {
@@ -151,7 +234,7 @@ void Daemon::restart_mesh_if_changed(const MeshSettings& before) {
         auto* old = mesh_.release();
         old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
     }
-    start_mesh();
+    if (!ledger_failed_since_) start_mesh();
 }
 
 void Daemon::on_mesh_report(const mesh::MeshReport& r) {
@@ -212,22 +295,30 @@ void Daemon::acknowledge_mesh(const std::vector<RecordEvent>& committed) {
 
 int Daemon::run() {
     const auto& s = active_->settings;
-    spdlog::info("gpwatchd starting for {} ({}), state in {}, duty inbox {}", s.practice_name,
-                 s.practice_ods, state_dir_, s.duty_inbox.maildir);
-    reschedule_all_deadlines();
+    started_at_ = now_unix();
+    spdlog::info("gpwatchd starting for {} ({}), state in {}, duty inbox {}, admin inbox {}", s.practice_name,
+                 s.practice_ods, state_dir_, s.duty_inbox.maildir, s.admin_inbox.maildir);
+    if (s.words.dir.empty())
+        spdlog::warn("no word tables found (words_dir, or words/ beside the settings, or /usr/share/gpwatch/words): "
+                     "alerts show FHIR resource names and SDS job role codes as they are");
     wait_signals();
-    start_feed();
-    start_mesh();
+    write_status();
+    start_inlets();
+    // Ready at once: the review clock is rebuilt from the ledger after this, a slice at a time,
+    // while the feed catches up; what fell due meanwhile is checked once it is back.
     asio::post(ioc_, [this] {
-        on_review_due();
-        deliver_alerts();
-        check_health();
         arm_watchdog();
-        notifier_.ready("watching " + active_->settings.practice_ods);
+        ready_ = true;
+        notifier_.ready("watching " + active_->settings.practice_ods + ": putting open writes back on the review clock");
+        spdlog::info("gpwatchd ready: feed cursor at seq {}; loading the open writes' deadlines",
+                     ledger_->cursor(Feed::clinical));
+        write_status();
+        arm_status_timer();
+        review_->reload_all();
+        check_health();
+        deliver_alerts();
         // Shortly after start, not at once: the feed first catches up on what it missed.
         if (reporter_) reporter_->start(std::chrono::seconds(5));
-        spdlog::info("gpwatchd ready: feed cursor at seq {}, {} open writes on the review clock",
-                     ledger_->cursor(Feed::clinical), review_clock_.size());
     });
     ioc_.run();
     spdlog::info("gpwatchd stopped (exit {})", exit_code_);
@@ -235,6 +326,8 @@ int Daemon::run() {
 }
 
 void Daemon::on_event(RecordEvent&& ev) {
+    // The ledger refuses writes: nothing is acknowledged, so the feed and MESH deliver it again.
+    if (ledger_failed_since_) return;
     pending_.push_back(std::move(ev));
     if (pending_.size() >= active_->settings.ledger.batch_max_events) {
         flush();
@@ -257,61 +350,26 @@ void Daemon::flush() {
         flush_timer_.cancel();
     }
     if (pending_.empty()) return;
+    if (ledger_failed_since_) {
+        pending_.clear();
+        return;
+    }
     IngestResult result;
     try {
         result = ingest_->apply(*active_, pending_, now_unix());
     } catch (const std::exception& e) {
-        // Nothing of the batch is durable and nothing was acknowledged: stop, and let the service
-        // manager restart us to resubscribe from the last durable seq.
-        fatal(std::string("cannot commit to the ledger: ") + e.what());
+        // Nothing of the batch is durable and nothing was acknowledged: upstream delivers it again.
+        pending_.clear();
+        ledger_failed(std::string("cannot commit to the ledger: ") + e.what());
         return;
     }
     acknowledge_mesh(pending_);
     pending_.clear();
-    for (auto id : result.closed) review_clock_.cancel(id);
-    for (auto [id, deadline] : result.deadlines)
-        if (deadline > 0) review_clock_.schedule(id, deadline);
+    for (auto id : result.closed) review_->cancel(id);
+    for (auto [id, deadline] : result.deadlines) review_->schedule(id, deadline);
     if (feed_ && result.durable_seq) feed_->acknowledge(result.durable_seq);
-    if (!result.deadlines.empty()) arm_review_timer();
+    if (!result.deadlines.empty()) review_->wake();
     if (result.alerts_created) deliver_alerts();
-}
-
-void Daemon::reschedule_all_deadlines() {
-    review_clock_.clear();
-    for (auto [id, deadline] : ingest_->recompute_deadlines(*active_))
-        if (deadline > 0) review_clock_.schedule(id, deadline);
-}
-
-void Daemon::arm_review_timer() {
-    // Wake at the next deadline, and at least once a minute in case the wall clock was stepped.
-    auto wake = now_unix() + 60;
-    if (auto next = review_clock_.next_deadline()) wake = std::min(wake, *next);
-    review_timer_.expires_at(at_unix(wake));
-    review_timer_.async_wait([this](error_code ec) {
-        if (ec) return;
-        on_review_due();
-    });
-}
-
-void Daemon::on_review_due() {
-    if (shutting_down_) return;
-    auto now = now_unix();
-    auto due = review_clock_.take_due(now);
-    if (!due.empty()) {
-        // Events still waiting for their group commit may close some of these writes: commit first.
-        flush();
-        int created = 0;
-        std::vector<std::pair<std::int64_t, std::int64_t>> escalate_at;  // overdue now, escalated later
-        try {
-            created = ingest_->raise_overdue(*active_, due, now, &escalate_at);
-        } catch (const std::exception& e) {
-            fatal(std::string("cannot record overdue reviews: ") + e.what());
-            return;
-        }
-        for (auto [id, when] : escalate_at) review_clock_.schedule(id, when);
-        if (created) deliver_alerts();
-    }
-    arm_review_timer();
 }
 
 void Daemon::request_delivery_round() {
@@ -324,13 +382,16 @@ void Daemon::request_delivery_round() {
 }
 
 void Daemon::deliver_alerts() {
-    if (shutting_down_) return;
+    if (shutting_down_ || ledger_failed_since_) return;
+    alerts::OutboxRound round;
     try {
-        delivery_->deliver(now_unix());
+        round = delivery_->deliver(now_unix());
     } catch (const std::exception& e) {
-        fatal(std::string("cannot record alert delivery: ") + e.what());
+        ledger_failed(std::string("cannot record alert delivery: ") + e.what());
         return;
     }
+    // A large batch of new alerts (a catch-up) is routed a slice per turn of the loop.
+    if (round.more_to_route) request_delivery_round();
     arm_outbox_timer();
 }
 
@@ -347,13 +408,14 @@ void Daemon::arm_outbox_timer() {
 
 void Daemon::check_health() {
     if (shutting_down_) return;
-    try {
-        delivery_->check_health(active_->settings.clinical_feed.enabled, feed_ && feed_->connected(), now_unix());
-    } catch (const std::exception& e) {
-        fatal(std::string("cannot record an internal alert: ") + e.what());
-        return;
+    if (!ledger_failed_since_) {
+        try {
+            delivery_->check_health(active_->settings.clinical_feed.enabled, feed_ && feed_->connected(), now_unix());
+        } catch (const std::exception& e) {
+            ledger_failed(std::string("cannot record an internal alert: ") + e.what());
+        }
+        deliver_alerts();
     }
-    deliver_alerts();
     health_timer_.expires_after(delivery_->health_every());
     health_timer_.async_wait([this](error_code ec) {
         if (ec) return;
@@ -370,6 +432,68 @@ void Daemon::arm_watchdog() {
         if (ec) return;
         arm_watchdog();  // sent from the event loop: a stuck loop stops the keep-alives
     });
+}
+
+void Daemon::ledger_failed(const std::string& what) {
+    ledger_error_ = what;
+    if (ledger_failed_since_ || shutting_down_) {
+        spdlog::error("{}", what);
+        return;
+    }
+    ledger_failed_since_ = now_unix();
+    spdlog::critical("{}; holding back every acknowledgement (nothing upstream is lost) and trying the ledger "
+                     "again every {} s",
+                     what, kLedgerProbeEvery.count());
+    pending_.clear();
+    stop_inlets();
+    review_->stop();
+    notifier_.status("degraded: the ledger refuses writes (" + what + ")");
+    delivery_->tell_without_ledger(alerts::condition::ledger_write_failed,
+                                   "the ledger cannot be written; gpwatchd is holding back",
+                                   what + ". gpwatchd stays up and acknowledges nothing until the ledger takes "
+                                          "writes again; nothing upstream is lost.",
+                                   ledger_failed_since_);
+    write_status();
+    probe_timer_.expires_after(kLedgerProbeEvery);
+    probe_timer_.async_wait([this](error_code ec) {
+        if (!ec) probe_ledger();
+    });
+}
+
+void Daemon::probe_ledger() {
+    if (shutting_down_ || !ledger_failed_since_) return;
+    std::string why;
+    const auto now = now_unix();
+    if (!ledger_->probe_write(now, why)) {
+        ledger_error_ = why;
+        write_status();
+        probe_timer_.expires_after(kLedgerProbeEvery);
+        probe_timer_.async_wait([this](error_code ec) {
+            if (!ec) probe_ledger();
+        });
+        return;
+    }
+    const auto since = ledger_failed_since_;
+    const std::string last_error = ledger_error_;
+    ledger_failed_since_ = 0;
+    ledger_error_.clear();
+    spdlog::warn("the ledger takes writes again after {} s; resuming from the last commit", now - since);
+    // Recorded now that it can be: one alert for the whole episode.
+    delivery_->raise_event("ledger_write_failed:" + std::to_string(since), alerts::condition::ledger_write_failed,
+                           Severity::high, "the ledger could not be written for " + std::to_string((now - since + 59) / 60) +
+                                               " min",
+                           "from " + alerts::local_time_words(active_->settings.calendar.time_zone, since) + " to " +
+                               alerts::local_time_words(active_->settings.calendar.time_zone, now) +
+                               " the ledger refused writes (" + last_error +
+                               "). Nothing was lost: no acknowledgement went upstream meanwhile, and the feed and MESH "
+                               "resumed from the last commit.",
+                           now);
+    start_inlets();
+    deadlines_loaded_ = false;
+    review_->reload_all();
+    notifier_.status("watching " + active_->settings.practice_ods);
+    write_status();
+    deliver_alerts();
 }
 
 void Daemon::wait_signals() {
@@ -403,16 +527,19 @@ void Daemon::reload() {
     }
     Settings next = std::move(*load.settings);
     if (options_.state_dir_override) next = with_state_dir(std::move(next), *options_.state_dir_override);
-    // The ledger, key and inbox are opened once: changing where they are needs a restart. Say so
+    // The ledger, key and inboxes are opened once: changing where they are needs a restart. Say so
     // rather than ignore it.
     if (next.state_dir != active_->settings.state_dir)
         spdlog::warn("reload: state_dir changed to {}; this takes effect only at the next start", next.state_dir);
-    const auto& inbox = active_->settings.duty_inbox;
-    if (next.duty_inbox.maildir != inbox.maildir || next.duty_inbox.to != inbox.to ||
-        next.duty_inbox.from != inbox.from)
-        spdlog::warn("reload: duty_inbox changed; this takes effect only at the next start");
+    for (auto [now_inbox, next_inbox, name] :
+         {std::tuple{&active_->settings.duty_inbox, &next.duty_inbox, "duty_inbox"},
+          std::tuple{&active_->settings.admin_inbox, &next.admin_inbox, "admin_inbox"}}) {
+        if (next_inbox->maildir != now_inbox->maildir || next_inbox->to != now_inbox->to ||
+            next_inbox->from != now_inbox->from)
+            spdlog::warn("reload: {} changed; this takes effect only at the next start", name);
+        *next_inbox = *now_inbox;
+    }
     next.state_dir = active_->settings.state_dir;
-    next.duty_inbox = inbox;
 
     std::shared_ptr<const ActiveSettings> candidate;
     try {
@@ -429,8 +556,10 @@ void Daemon::reload() {
     const bool was_enabled = active_->settings.clinical_feed.enabled;
     const MeshSettings old_mesh = active_->settings.mesh;
     active_ = candidate;
-    reschedule_all_deadlines();
-    arm_review_timer();
+    if (!ledger_failed_since_) {
+        deadlines_loaded_ = false;
+        review_->reload_all();  // every open write's deadline under the new settings, in slices
+    }
     const auto f = feed_options();
     if (f.url != old_feed.url || f.token != old_feed.token || f.ca_file != old_feed.ca_file ||
         f.practice != old_feed.practice || f.max_frame_bytes != old_feed.max_frame_bytes ||
@@ -441,7 +570,7 @@ void Daemon::reload() {
             auto* old = feed_.release();
             old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
         }
-        start_feed();
+        if (!ledger_failed_since_) start_feed();
     }
     restart_mesh_if_changed(old_mesh);
     delivery_->reconfigure(active_->settings);
@@ -450,8 +579,8 @@ void Daemon::reload() {
         spdlog::warn("reload: a reporting: section was added; LMC reporting starts at the next start");
     delivery_->reload_accepted(now_unix());
     deliver_alerts();
-    spdlog::info("reload: settings from {} in force; {} open writes rescheduled", options_.config_path,
-                 review_clock_.size());
+    spdlog::info("reload: settings from {} in force; the open writes' deadlines are being recomputed",
+                 options_.config_path);
     notifier_.ready("watching " + active_->settings.practice_ods);
 }
 
@@ -460,6 +589,7 @@ void Daemon::begin_shutdown(const char* why) {
     shutting_down_ = true;
     notifier_.stopping();
     spdlog::info("{}: draining", why);
+    write_status();
     // If draining stalls (a hung peer, a slow disk), stop anyway well inside systemd's timeout.
     shutdown_guard_.expires_after(std::chrono::seconds(8));
     shutdown_guard_.async_wait([this](error_code ec) {
@@ -471,17 +601,20 @@ void Daemon::begin_shutdown(const char* why) {
         flush();
         // Deliveries in flight are abandoned: still pending in the ledger, they go after the
         // restart (sinks are idempotent on the alert id). A stalled sink cannot hold us here.
-        delivery_->stop(std::chrono::seconds(2));
+        delivery_->stop(kSinkGrace);
+        review_->stop();
         flush_timer_.cancel();
-        review_timer_.cancel();
         outbox_timer_.cancel();
         health_timer_.cancel();
         watchdog_timer_.cancel();
+        status_timer_.cancel();
+        probe_timer_.cancel();
         if (reporter_) reporter_->stop();  // an upload in progress stays pending for the next start
         shutdown_guard_.cancel();
         signals_.cancel();
         feed_.reset();
         mesh_.reset();
+        write_status();
     };
     // Both inlets stop before the last commit; what they handed over is committed by finish().
     auto pending_stops = std::make_shared<int>((feed_ ? 1 : 0) + (mesh_ ? 1 : 0));
@@ -493,12 +626,6 @@ void Daemon::begin_shutdown(const char* why) {
     if (*pending_stops == 0) asio::post(ioc_, finish);
     if (feed_) feed_->stop(one_stopped);
     if (mesh_) mesh_->stop(one_stopped);
-}
-
-void Daemon::fatal(const std::string& what) {
-    spdlog::critical("{}; exiting so the service manager restarts gpwatchd", what);
-    exit_code_ = 1;
-    ioc_.stop();
 }
 
 }  // namespace gpwatch

@@ -1,9 +1,19 @@
 #pragma once
-// Daemon: gpwatchd's event loop. Wires the clinical feed to the ledger through policy, with group
-// commit; acknowledges upstream only after a commit; runs the review clock and the alert outbox;
-// handles SIGTERM (drain, exit 0), SIGHUP (validated reload) and systemd notifications.
-// Single-threaded: every handler runs on one io_context, so nothing here needs a lock.
+// Daemon: gpwatchd's event loop. Wires the clinical feed and MESH to the ledger through policy,
+// with group commit; acknowledges upstream only after a commit; runs the review scheduler and the
+// alert outbox; handles SIGTERM (drain, exit 0), SIGHUP (validated reload) and systemd
+// notifications; writes gpwatchd.status for gpwatchctl.
+//
+// Single-threaded: every handler runs on one io_context, so nothing here needs a lock. Nothing on
+// it waits for the network: the feed and MESH clients are asynchronous, and each alert sink and
+// the LMC upload deliver on threads of their own and post their results back.
+//
+// When the ledger refuses a write (a full disk, an I/O error) gpwatchd does not exit: it drops what
+// was not committed (nothing of it was acknowledged, so upstream delivers it again), stops the
+// inlets, says so through the sinks that need no local disk, and tries the ledger every few
+// seconds; once a write succeeds it records what happened and picks up where the ledger left off.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,31 +22,33 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/system_timer.hpp>
 
 #include "connectors/clinical_feed/feed_client.hpp"
-#include "connectors/mail/maildir_sink.hpp"
-#include "daemon/alerts/alert_outbox.hpp"
 #include "daemon/app/alert_delivery.hpp"
+#include "daemon/app/ledger_opening.hpp"
 #include "daemon/app/lmc_reporter.hpp"
 #include "daemon/app/mesh_inlet.hpp"
+#include "daemon/app/review_scheduler.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/ingest/active_settings.hpp"
 #include "daemon/ingest/record_ingest.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/privacy/pseudonymiser.hpp"
-#include "daemon/review/review_clock.hpp"
+#include "daemon/status/runtime_status.hpp"
 
 namespace gpwatch {
 
 struct DaemonOptions {
     std::string config_path;
     std::optional<std::string> state_dir_override;
+    bool new_ledger = false;  // --new-ledger: start afresh, setting the old ledger aside
 };
 
 class Daemon {
 public:
-    // Opens the state directory, ledger and inbox; throws std::runtime_error naming what failed.
+    // Takes the state directory (one gpwatchd per directory), opens the ledger and inboxes;
+    // throws StartRefused (exit 2) when starting would lose or repeat something, and
+    // std::runtime_error naming what failed otherwise.
     Daemon(DaemonOptions options, Settings settings);
     ~Daemon();
     // Runs until SIGTERM/SIGINT; returns the process exit code.
@@ -45,8 +57,6 @@ public:
 private:
     void on_event(RecordEvent&& ev);
     void flush();
-    void arm_review_timer();
-    void on_review_due();
     void deliver_alerts();
     // Posts one delivery round soon (coalesced): a sink's result came back and more may be due.
     void request_delivery_round();
@@ -56,46 +66,63 @@ private:
     void wait_signals();
     void reload();
     void begin_shutdown(const char* why);
+    void start_inlets();
+    void stop_inlets();
     void start_feed();
     void start_mesh();
     void start_reporting();
+    void make_review_scheduler();
     void restart_mesh_if_changed(const MeshSettings& before);
     void on_mesh_report(const mesh::MeshReport& report);
     // After a commit: tell MESH about every message of the batch, and alert on REPORTs.
     void acknowledge_mesh(const std::vector<RecordEvent>& committed);
-    void reschedule_all_deadlines();
     clinical_feed::FeedClientOptions feed_options() const;
-    void fatal(const std::string& what);
+    // The ledger refused a write: see the class comment.
+    void ledger_failed(const std::string& what);
+    void probe_ledger();
+    void note_new_ledger(const LedgerOpening& opening);
+    // gpwatchd.status, every few seconds and at each change of state (daemon_status.cpp).
+    status::RuntimeStatus runtime_status() const;
+    void write_status();
+    void arm_status_timer();
 
     DaemonOptions options_;
     boost::asio::io_context ioc_;
     boost::asio::signal_set signals_;
     ActiveSettingsPtr active_;
     std::string state_dir_;
+    std::unique_ptr<status::InstanceLock> lock_;
     std::unique_ptr<Ledger> ledger_;
     std::unique_ptr<Pseudonymiser> pseudonymiser_;
     std::unique_ptr<RecordIngest> ingest_;
     std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)
     std::unique_ptr<LmcReporter> reporter_;    // LMC reports, only with a reporting: section (lmc_reporter.hpp)
+    std::unique_ptr<ReviewScheduler> review_;
     std::unique_ptr<clinical_feed::ClinicalFeedClient> feed_;
     std::unique_ptr<MeshInlet> mesh_;
-    ReviewClock review_clock_;
     SystemdNotifier notifier_;
 
     std::vector<RecordEvent> pending_;
     boost::asio::steady_timer flush_timer_;
     bool flush_armed_ = false;
-    boost::asio::system_timer review_timer_;
     boost::asio::system_timer outbox_timer_;
     boost::asio::steady_timer health_timer_;
     boost::asio::steady_timer watchdog_timer_;
+    boost::asio::steady_timer status_timer_;
+    boost::asio::steady_timer probe_timer_;
     boost::asio::steady_timer shutdown_guard_;
+    std::int64_t started_at_ = 0;
+    bool ready_ = false;
+    bool deadlines_loaded_ = false;
     bool shutting_down_ = false;
     bool delivery_round_posted_ = false;
+    // The ledger refuses writes: since when (unix seconds; 0: it takes them) and why.
+    std::int64_t ledger_failed_since_ = 0;
+    std::string ledger_error_;
     int exit_code_ = 0;
 };
 
-// Applies --state-dir: the state directory, and the duty inbox when it was left at its default.
+// Applies --state-dir: the state directory, and the inboxes when they were left at their defaults.
 Settings with_state_dir(Settings s, const std::string& state_dir);
 
 }  // namespace gpwatch

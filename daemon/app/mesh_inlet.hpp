@@ -28,6 +28,7 @@ public:
     void acknowledge(const std::string& mesh_id) { client_->acknowledge(mesh_id); }
     bool healthy() const { return client_->healthy(); }
     const mesh::MeshClientCounters& counters() const { return client_->counters(); }
+    const mesh::MeshClient& client() const { return *client_; }
 
     // True when a reload changed something the client was built from (it must be rebuilt).
     static bool needs_restart(const MeshSettings& before, const MeshSettings& after);

@@ -1,5 +1,7 @@
 #include "daemon/ctl/listing.hpp"
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 #include <iomanip>
 #include <ostream>
@@ -25,6 +27,19 @@ std::string iso_utc(std::int64_t t) {
 json::value time_or_null(std::int64_t t) {
     if (t <= 0) return nullptr;
     return json::value(iso_utc(t));
+}
+
+// Prints rows (the first is the header) in left-aligned columns as wide as their widest cell; the
+// last column is not padded.
+template <std::size_t N>
+void print_columns(std::ostream& out, const std::vector<std::array<std::string, N>>& rows) {
+    std::array<std::size_t, N> width{};
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < N; ++i) width[i] = std::max(width[i], r[i].size());
+    for (const auto& r : rows) {
+        for (std::size_t i = 0; i + 1 < N; ++i) out << std::left << std::setw(static_cast<int>(width[i] + 2)) << r[i];
+        out << r[N - 1] << "\n";
+    }
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -71,15 +86,13 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
 }
 
 void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p) {
-    out << std::left << std::setw(6) << "ID" << std::setw(18) << "ENTRY" << std::setw(8) << "FROM"
-        << std::setw(16) << "PATIENT" << std::setw(22) << "WRITTEN" << std::setw(12) << "STATE"
-        << "REASONS\n";
-    for (const auto& w : writes) {
-        out << std::left << std::setw(6) << w.id << std::setw(18) << w.upstream_id << std::setw(8)
-            << (w.author.ods.empty() ? "?" : w.author.ods) << std::setw(16) << p.pseudonym(w.nhs_number)
-            << std::setw(22) << iso_utc(w.written_at) << std::setw(12) << w.review_state
-            << join(w.reasons) << "\n";
-    }
+    // Columns as wide as their widest value (Update Record ids are UUIDs), two spaces apart.
+    std::vector<std::array<std::string, 7>> rows;
+    rows.push_back({"ID", "ENTRY", "FROM", "PATIENT", "WRITTEN", "STATE", "REASONS"});
+    for (const auto& w : writes)
+        rows.push_back({std::to_string(w.id), w.upstream_id, w.author.ods.empty() ? "?" : w.author.ods,
+                        p.pseudonym(w.nhs_number), iso_utc(w.written_at), w.review_state, join(w.reasons)});
+    print_columns(out, rows);
     out << writes.size() << " write(s)\n";
 }
 
@@ -110,47 +123,15 @@ void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts
 }
 
 void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts) {
-    out << std::left << std::setw(6) << "ID" << std::setw(22) << "REASON" << std::setw(8) << "SEV"
-        << std::setw(7) << "WRITE" << std::setw(11) << "DELIVERY" << "SUBJECT\n";
-    for (const auto& a : alerts) {
-        out << std::left << std::setw(6) << a.alert.id << std::setw(22) << to_string(a.alert.reason)
-            << std::setw(8) << to_string(a.alert.severity) << std::setw(7) << a.alert.write_id
-            << std::setw(11) << to_string(a.alert.state) << a.alert.subject << "\n";
-    }
+    std::vector<std::array<std::string, 6>> rows;
+    rows.push_back({"ID", "REASON", "SEV", "WRITE", "DELIVERY", "SUBJECT"});
+    // An internal alert's reason is its condition (mesh_delivery_report...), as in --json.
+    for (const auto& a : alerts)
+        rows.push_back({std::to_string(a.alert.id), reason_name(a.alert), to_string(a.alert.severity),
+                        a.alert.write_id ? std::to_string(a.alert.write_id) : "-", to_string(a.alert.state),
+                        a.alert.subject});
+    print_columns(out, rows);
     out << alerts.size() << " alert(s)\n";
-}
-
-void print_status_json(std::ostream& out, const LedgerStatus& st, const std::optional<ReportCounts>& reports) {
-    json::object cursors;
-    for (const auto& [feed, seq] : st.cursors) cursors[feed] = seq;
-    json::object o{
-        {"cursors", std::move(cursors)},
-        {"writes", st.writes},
-        {"unreviewed", st.unreviewed},
-        {"overdue", st.overdue},
-        {"quarantined", st.quarantined},
-        {"alerts_pending", st.alerts_pending},
-        {"alerts_delivered", st.alerts_delivered},
-        {"alerts_failed", st.alerts_failed},
-    };
-    if (reports)
-        o["reporting"] = json::object{{"pending", reports->pending},
-                                      {"delivered", reports->delivered},
-                                      {"failed", reports->failed},
-                                      {"unsent", reports->unsent}};
-    out << json::serialize(o) << "\n";
-}
-
-void print_status_text(std::ostream& out, const LedgerStatus& st, const std::optional<ReportCounts>& reports) {
-    for (const auto& [feed, seq] : st.cursors) out << "feed " << feed << ": durable up to seq " << seq << "\n";
-    if (st.cursors.empty()) out << "no feed event recorded yet\n";
-    out << "writes: " << st.writes << " (" << st.unreviewed << " unreviewed, " << st.overdue
-        << " of them overdue; " << st.quarantined << " quarantined)\n";
-    out << "alerts: " << st.alerts_delivered << " delivered, " << st.alerts_pending << " pending, "
-        << st.alerts_failed << " failed\n";
-    if (reports)
-        out << "lmc reports: " << reports->delivered << " delivered, " << reports->pending << " pending, "
-            << reports->failed << " failed, " << reports->unsent << " unsent (no upload configured)\n";
 }
 
 }  // namespace gpwatch::ctl

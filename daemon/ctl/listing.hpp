@@ -16,14 +16,6 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
 void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p);
 void print_alerts_json(std::ostream& out, const std::vector<AlertRecord>& alerts);
 void print_alerts_table(std::ostream& out, const std::vector<AlertRecord>& alerts);
-// LMC reports (lmc_reports) by state, for status: nullopt when reporting is off and none exist.
-struct ReportCounts {
-    std::int64_t pending = 0, delivered = 0, failed = 0, unsent = 0;
-};
-void print_status_json(std::ostream& out, const LedgerStatus& status,
-                       const std::optional<ReportCounts>& reports = std::nullopt);
-void print_status_text(std::ostream& out, const LedgerStatus& status,
-                       const std::optional<ReportCounts>& reports = std::nullopt);
 // Messages taken from the MESH mailbox, whatever they turned out to be (no patient data).
 void print_mesh_json(std::ostream& out, const std::vector<MeshMessageRow>& rows);
 void print_mesh_table(std::ostream& out, const std::vector<MeshMessageRow>& rows);

@@ -3,6 +3,7 @@
 //   gpwatchctl --config FILE [--state-dir DIR] writes [--unreviewed] [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] alerts [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] status [--json]
+//   gpwatchctl --config FILE [--state-dir DIR] conditions [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] mesh [--json]
 //   gpwatchctl --config FILE [--state-dir DIR] silence add|list|expire ...   (daemon/ctl/silence.hpp)
 //   gpwatchctl --config FILE [--state-dir DIR] report show|list|public-key ...   (daemon/ctl/report.hpp)
@@ -21,6 +22,7 @@
 #include "daemon/ctl/listing.hpp"
 #include "daemon/ctl/report.hpp"
 #include "daemon/ctl/silence.hpp"
+#include "daemon/ctl/status.hpp"
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/privacy/pseudonymiser.hpp"
@@ -35,7 +37,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  writes [--unreviewed] [--json]   third-party writes in the ledger, their verdicts and review state\n"
     "  alerts [--json]                  alerts raised and their delivery state\n"
-    "  status [--json]                  feed cursors and counts of writes and alerts\n"
+    "  status [--json]                  whether gpwatchd runs and how it is (feed, MESH, sinks), feed\n"
+    "                                   cursors, counts of writes, alerts, deliveries and silences\n"
+    "  conditions [--json]              internal conditions on now (feed disconnected, disk nearly full...)\n"
     "  mesh [--json]                    messages taken from the MESH mailbox and what each turned out to be\n"
     "  explain FILE...                  how gpwatchd would read and judge each file (an Update Record\n"
     "                                   message, XML or JSON, or one clinical-feed event as JSON) under\n"
@@ -56,20 +60,6 @@ constexpr const char* kUsage =
 int usage_error(const std::string& why) {
     std::cerr << "gpwatchctl: " << why << "\n" << kUsage;
     return 2;
-}
-
-// LMC reports by state; nullopt when reporting is off and the ledger holds none.
-std::optional<gpwatch::ctl::ReportCounts> report_counts(gpwatch::Ledger& ledger, const gpwatch::Settings* settings) {
-    gpwatch::ctl::ReportCounts c;
-    const auto rows = gpwatch::ReportLedger(ledger).list();
-    if (rows.empty() && !(settings && settings->reporting.enabled)) return std::nullopt;
-    for (const auto& r : rows) {
-        if (r.state == "pending") ++c.pending;
-        else if (r.state == "delivered") ++c.delivered;
-        else if (r.state == "failed") ++c.failed;
-        else if (r.state == "unsent") ++c.unsent;
-    }
-    return c;
 }
 
 }  // namespace
@@ -93,7 +83,8 @@ int main(int argc, char** argv) {
             json = true;
         } else if (arg == "--unreviewed") {
             unreviewed = true;
-        } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status" || arg == "mesh" || arg == "explain")) {
+        } else if (command.empty() && (arg == "writes" || arg == "alerts" || arg == "status" || arg == "conditions" || arg == "mesh" ||
+                                     arg == "explain")) {
             command = arg;
         } else if (command.empty() && (arg == "silence" || arg == "report")) {
             command = arg;
@@ -149,16 +140,11 @@ int main(int argc, char** argv) {
             if (json) gpwatch::ctl::print_mesh_json(std::cout, rows);
             else gpwatch::ctl::print_mesh_table(std::cout, rows);
         } else if (command == "status") {
-            auto st = ledger.status();
-            const auto reports = report_counts(ledger, load.settings ? &*load.settings : nullptr);
-            if (json) gpwatch::ctl::print_status_json(std::cout, st, reports);
-            else gpwatch::ctl::print_status_text(std::cout, st, reports);
-            if (!json) {
-                const auto d = gpwatch::DeliveryLedger(ledger).status(std::time(nullptr));
-                std::cout << "delivery: " << d.deliveries_pending << " pending, " << d.alerts_silenced
-                          << " alerts silenced, " << d.silences_active << " silences active, " << d.internal_active
-                          << " internal conditions on\n";
-            }
+            gpwatch::ctl::print_status(std::cout, ledger, load.settings ? &*load.settings : nullptr, dir, json,
+                                       std::time(nullptr));
+        } else if (command == "conditions") {
+            gpwatch::ctl::print_conditions(std::cout, ledger, load.settings ? &*load.settings : nullptr, json,
+                                           std::time(nullptr));
         } else {
             // Every alert: about writes, about gpwatchd itself (internal) and digests.
             auto alerts = gpwatch::DeliveryLedger(ledger).list_all_alerts();

@@ -12,6 +12,8 @@
 
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/settings/settings_loader.hpp"
+#include "daemon/settings/value_checks.hpp"
+#include "proto/internal_conditions.hpp"
 #include "proto/verdict.hpp"
 
 namespace gpwatch::ctl {
@@ -20,10 +22,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Internal conditions a silence may name besides the write reasons (daemon/alerts/internal_alerts).
-const std::vector<std::string> kConditions{"feed_disconnected", "mesh_credentials_refused", "disk_nearly_full",
-                                           "reload_refused",    "outbox_backlog",           "delivery_failed",
-                                           "lmc_upload_refused", "lmc_upload_delayed"};
 // A silence is for an incident, not a policy: a longer one belongs in the settings.
 constexpr std::int64_t kLongestSilence = 90LL * 24 * 3600;
 
@@ -37,7 +35,8 @@ std::string iso_utc(std::int64_t t) {
 }
 
 bool known_reason(const std::string& r) {
-    return reason_from_string(r).has_value() || std::find(kConditions.begin(), kConditions.end(), r) != kConditions.end();
+    // Any write reason, or any internal condition (proto/internal_conditions.hpp): all can be silenced.
+    return reason_from_string(r).has_value() || condition::known(r);
 }
 
 std::string state_of(const SilenceRow& s, std::int64_t now) {
@@ -68,12 +67,13 @@ int add(const std::vector<std::string>& args, const std::string& ledger_path, co
                "every alert\n";
         return 2;
     }
-    if (!row.org.empty() && (row.org.size() > 16 || !std::all_of(row.org.begin(), row.org.end(), [](unsigned char c) {
-                                 return std::isalnum(c);
-                             }))) {
-        err << "gpwatchctl: silence add: --org '" << row.org << "' is not an ODS code (letters and digits)\n";
-        return 2;
-    }
+    // The same rule as the settings: an ODS code as the feed writes it (capitals), or it could
+    // never match an alert.
+    if (!row.org.empty())
+        if (const auto why = settings_detail::check_ods_code(row.org)) {
+            err << "gpwatchctl: silence add: --org " << *why << "\n";
+            return 2;
+        }
     if (!row.reason.empty() && !known_reason(row.reason)) {
         std::string words;
         for (auto r : {Reason::unauthorised_write, Reason::unknown_writer, Reason::unreviewed_overdue,
@@ -81,7 +81,7 @@ int add(const std::vector<std::string>& args, const std::string& ledger_path, co
                        Reason::patient_visible_before_review, Reason::processor_drift, Reason::unreviewed_escalated,
                        Reason::not_update_record})
             words += std::string(words.empty() ? "" : ", ") + to_string(r);
-        for (const auto& c : kConditions) words += ", " + c;
+        for (const auto& c : condition::all()) words += ", " + c;
         err << "gpwatchctl: silence add: --reason '" << row.reason << "' is not a reason (" << words << ")\n";
         return 2;
     }

@@ -345,12 +345,14 @@ RecordEvent as_event(const WriteRecord& w) {
 
 }  // namespace
 
-std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadlines(
-    const ActiveSettings& active) {
+std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadlines_slice(
+    const ActiveSettings& active, std::int64_t after_id, int limit, std::int64_t& last_id) {
     std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    last_id = 0;
     ledger_.begin();
     try {
-        for (auto& w : ledger_.open_writes()) {
+        for (auto& w : ledger_.open_writes_after(after_id, limit)) {
+            last_id = w.id;
             // The settings may have changed the writer's deadline (its organisation, its type, its
             // feed, a content rule): apply the new one. Nothing is alerted here; the review clock
             // raises what is due when it next looks.
@@ -365,6 +367,17 @@ std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadl
                 if (auto when = escalation_at(active, w)) out.emplace_back(w.id, when);
             }
         }
+        ledger_.commit();
+    } catch (...) {
+        ledger_.rollback();
+        throw;
+    }
+    return out;
+}
+
+void RecordIngest::close_drifts_in_line(const ActiveSettings& active) {
+    ledger_.begin();
+    try {
         // Drifts the new settings no longer call drift (the practice now agrees with the
         // processor) close; nothing new is alerted on a reload.
         for (auto row : controller_.list_processor_state()) {
@@ -390,6 +403,18 @@ std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadl
         ledger_.rollback();
         throw;
     }
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> RecordIngest::recompute_deadlines(
+    const ActiveSettings& active) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    std::int64_t after = 0;
+    for (;;) {
+        auto slice = recompute_deadlines_slice(active, after, 10000, after);
+        out.insert(out.end(), slice.begin(), slice.end());
+        if (after == 0) break;
+    }
+    close_drifts_in_line(active);
     return out;
 }
 

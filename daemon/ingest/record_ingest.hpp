@@ -59,6 +59,14 @@ public:
     // returns when each must be looked at next: its deadline, or, once overdue, its escalation.
     // Also closes processor drifts the new settings no longer call drift.
     std::vector<std::pair<std::int64_t, std::int64_t>> recompute_deadlines(const ActiveSettings& active);
+    // The same a slice at a time, so a large ledger never holds the event loop: open writes with
+    // id > after_id, at most `limit` of them, in one transaction. `last_id` is set to the last
+    // write looked at, or 0 when there were none left. Drifts are closed by close_drifts_in_line.
+    std::vector<std::pair<std::int64_t, std::int64_t>> recompute_deadlines_slice(const ActiveSettings& active,
+                                                                                 std::int64_t after_id, int limit,
+                                                                                 std::int64_t& last_id);
+    // Closes processor drifts the settings no longer call drift (start-up, reload).
+    void close_drifts_in_line(const ActiveSettings& active);
 
     ControllerLedger& controller_ledger() { return controller_; }
 

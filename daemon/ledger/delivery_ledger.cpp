@@ -266,11 +266,13 @@ std::int64_t DeliveryLedger::add_digest(const Alert& d, const std::string& sink,
 
 std::int64_t DeliveryLedger::add_internal_alert(const std::string& condition, Severity severity,
                                                 const std::string& subject, const std::string& body,
-                                                std::int64_t now) {
+                                                std::int64_t now, std::int64_t id) {
     auto s = db_.prepare(
-        "INSERT INTO alerts (write_id, reason, severity, subject, body, created_at, state, next_attempt_at, "
-        "kind, rule) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, 'pending', ?5, 'internal', ?1)");
+        "INSERT INTO alerts (id, write_id, reason, severity, subject, body, created_at, state, next_attempt_at, "
+        "kind, rule) VALUES (?6, NULL, ?1, ?2, ?3, ?4, ?5, 'pending', ?5, 'internal', ?1)");
     s.bind(1, condition).bind(2, to_string(severity)).bind(3, subject).bind(4, body).bind(5, now);
+    if (id > 0) s.bind(6, id);
+    else s.bind_null(6);
     s.run();
     return db_.last_insert_rowid();
 }
@@ -282,6 +284,15 @@ std::optional<InternalCondition> DeliveryLedger::condition(const std::string& na
     s.bind(1, name);
     if (!s.step()) return std::nullopt;
     return InternalCondition{s.text(0), s.int64(1) != 0, s.int64(2), s.text(3), s.int64(4), s.int64(5)};
+}
+
+std::vector<InternalCondition> DeliveryLedger::active_conditions() {
+    auto s = db_.prepare(
+        "SELECT condition, active, since, detail, coalesce(alert_id, 0), coalesce(cleared_at, 0) "
+        "FROM internal_conditions WHERE active = 1 ORDER BY since, condition");
+    std::vector<InternalCondition> out;
+    while (s.step()) out.push_back({s.text(0), s.int64(1) != 0, s.int64(2), s.text(3), s.int64(4), s.int64(5)});
+    return out;
 }
 
 void DeliveryLedger::set_condition(const InternalCondition& c) {

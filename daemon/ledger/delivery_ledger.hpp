@@ -104,9 +104,12 @@ public:
     std::int64_t add_digest(const Alert& digest, const std::string& sink, std::int64_t now);
 
     // --- internal alerts
+    // `id` 0: the next id; else exactly that one (a fresh ledger continuing above the alert ids its
+    // inboxes already hold).
     std::int64_t add_internal_alert(const std::string& condition, Severity severity, const std::string& subject,
-                                    const std::string& body, std::int64_t now);
+                                    const std::string& body, std::int64_t now, std::int64_t id = 0);
     std::optional<InternalCondition> condition(const std::string& name);
+    std::vector<InternalCondition> active_conditions();  // those on now, oldest first
     void set_condition(const InternalCondition& c);
 
     // --- silences (gpwatchctl writes these while gpwatchd runs; SQLite serialises the writers)

@@ -138,6 +138,9 @@ struct Ledger::Statements {
                                 " FROM writes w WHERE w.feed = ?1 AND w.upstream_id = ?2")),
           open_writes(db.prepare(std::string("SELECT ") + kWriteColumns +
                                  " FROM writes w WHERE w.review_state = 'unreviewed' ORDER BY w.id")),
+          open_writes_after(db.prepare(std::string("SELECT ") + kWriteColumns +
+                                       " FROM writes w WHERE w.review_state = 'unreviewed' AND w.id > ?1 "
+                                       "ORDER BY w.id LIMIT ?2")),
           due_alerts(db.prepare(
               "SELECT id, write_id, reason, severity, subject, body, created_at, state, attempts "
               "FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?1 "
@@ -157,7 +160,7 @@ struct Ledger::Statements {
     sqlite::Statement insert_feed_event, find_write_state, insert_write,
         update_write_event, update_write_content, reopen_write, find_review, apply_review,
         insert_review, insert_verdict, has_verdict, insert_alert, set_cursor,
-        get_cursor, set_deadline, get_write, find_write, open_writes, due_alerts,
+        get_cursor, set_deadline, get_write, find_write, open_writes, open_writes_after, due_alerts,
         next_alert_attempt, mark_delivered, mark_retry, mark_failed;
 };
 
@@ -188,6 +191,21 @@ Ledger::Ledger(const std::string& path, Access access) {
     if (access == Access::read_write) {
         auto early = db_->prepare("SELECT feed, item_id FROM reviews");
         while (early.step()) early_reviews_.insert(early.text(0) + "\n" + early.text(1));
+    }
+}
+
+bool Ledger::probe_write(std::int64_t now, std::string& why) {
+    try {
+        sqlite::Transaction tx(*db_);
+        auto ins = db_->prepare("INSERT INTO ledger_probe (at) VALUES (?1)");
+        ins.bind(1, now);
+        ins.run();
+        db_->exec("DELETE FROM ledger_probe");
+        tx.commit();
+        return true;
+    } catch (const std::exception& e) {
+        why = e.what();
+        return false;
     }
 }
 
@@ -395,6 +413,15 @@ bool Ledger::has_verdict(std::int64_t write_id, Reason reason) {
 std::vector<WriteRecord> Ledger::open_writes() {
     std::vector<WriteRecord> out;
     auto& s = st_->open_writes;
+    while (s.step()) out.push_back(read_write(s));
+    s.reset();
+    return out;
+}
+
+std::vector<WriteRecord> Ledger::open_writes_after(std::int64_t after_id, int limit) {
+    auto& s = st_->open_writes_after;
+    s.bind(1, after_id).bind(2, std::int64_t{limit});
+    std::vector<WriteRecord> out;
     while (s.step()) out.push_back(read_write(s));
     s.reset();
     return out;

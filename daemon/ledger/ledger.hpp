@@ -95,6 +95,10 @@ public:
     Ledger(const Ledger&) = delete;
     Ledger& operator=(const Ledger&) = delete;
 
+    // True when the ledger takes a write now (one small write and delete, committed); false with
+    // `why` when it does not (a full disk, an I/O error, a damaged file).
+    bool probe_write(std::int64_t now, std::string& why);
+
     // --- transactions: the daemon groups many events into one (group commit)
     void begin();
     void commit();
@@ -131,6 +135,8 @@ public:
     std::optional<WriteRecord> find_write(Feed feed, const std::string& upstream_id);
     bool has_verdict(std::int64_t write_id, Reason reason);
     std::vector<WriteRecord> open_writes();  // unreviewed, with or without a deadline
+    // The same a slice at a time: open writes with id > after_id, lowest id first, at most `limit`.
+    std::vector<WriteRecord> open_writes_after(std::int64_t after_id, int limit);
     std::vector<WriteRecord> list_writes(bool unreviewed_only);
     std::vector<AlertRecord> list_alerts();
     std::vector<MeshMessageRow> list_mesh_messages();

@@ -254,6 +254,15 @@ const std::vector<const char*>& migrations() {
         -- Counting a week's incidents reads the writes of that week, every check_every.
         CREATE INDEX writes_written_at ON writes (written_at);
         )sql",
+        // Issue 12: one-off internal events (a MESH REPORT, an alert refused for good, a refused
+        // LMC report) were recorded as conditions left on for ever; they are over once alerted.
+        // ledger_probe: what gpwatchd writes to learn whether the ledger takes writes again after
+        // a full disk (one row, written and deleted in one transaction).
+        R"sql(
+        UPDATE internal_conditions SET active = 0, cleared_at = coalesce(cleared_at, since)
+            WHERE active = 1 AND condition LIKE '%:%';
+        CREATE TABLE ledger_probe (at INTEGER NOT NULL);
+        )sql",
     };
     return m;
 }

@@ -6,9 +6,15 @@ namespace gpwatch::sqlite {
 
 namespace {
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
-    throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
+                db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
 }
 }  // namespace
+
+bool Error::damaged() const {
+    const int primary = code_ & 0xff;
+    return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
     if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
@@ -80,9 +86,10 @@ Connection::Connection(const std::string& path, Mode mode) {
     flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread: we never share it
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string msg = "cannot open ledger " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+        const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
         sqlite3_close(db_);
         db_ = nullptr;
-        throw Error(msg);
+        throw Error(msg, code);
     }
     sqlite3_extended_result_codes(db_, 1);
     // Readers (gpwatchctl) and the daemon share the file: wait for a lock rather than fail.
@@ -97,7 +104,7 @@ void Connection::exec(std::string_view sql) {
     if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        throw Error("ledger statement failed: " + msg);
+        throw Error("ledger statement failed: " + msg, sqlite3_extended_errcode(db_));
     }
 }
 

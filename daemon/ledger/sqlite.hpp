@@ -14,7 +14,14 @@ namespace gpwatch::sqlite {
 
 class Error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit Error(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+    // SQLite's extended result code (SQLITE_FULL, SQLITE_IOERR_WRITE...), 0 when not from SQLite.
+    int code() const { return code_; }
+    // The file is not a database, or is damaged: no retry helps, only a backup.
+    bool damaged() const;
+
+private:
+    int code_ = 0;
 };
 
 class Statement {

@@ -70,7 +70,7 @@ protected:
         auto w = ledger_->upsert_write(ev, 3600, 0, now).write_id;
         last_write_ = w;
         auto id = ledger_->add_alert(w, {reason, severity, "why"}, "subject " + std::to_string(seq_),
-                                     "body " + std::to_string(seq_), now);
+                                     "body " + std::to_string(seq_) + "\nPatient:  NHS number 943 476 5919\n", now);
         ledger_->commit();
         return id;
     }

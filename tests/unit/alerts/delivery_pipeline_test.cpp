@@ -396,6 +396,10 @@ TEST_F(DeliveryPipeline, ABurstBeyondTheFloodLimitGoesAsOneDigestAndTheRestWaits
     for (int i = 0; i < 40; ++i) ids.push_back(add_write_alert("RT5", Reason::unreviewed_overdue, Severity::high, t0));
     ids.push_back(add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, t0));
     auto r = ob->deliver_due(t0);
+    EXPECT_TRUE(mail_.received.empty()) << "the burst is gathered for a few seconds first";
+    EXPECT_EQ(r.held, 41);
+    EXPECT_EQ(ob->next_due(), t0 + 10);
+    r = ob->deliver_due(t0 + 10);
     ASSERT_EQ(mail_.received.size(), 1u) << "one digest, not 41 messages";
     const auto& digest = mail_.received.front();
     EXPECT_EQ(digest.kind, "digest");
@@ -404,19 +408,21 @@ TEST_F(DeliveryPipeline, ABurstBeyondTheFloodLimitGoesAsOneDigestAndTheRestWaits
     EXPECT_NE(digest.subject.find("41 alerts at once (1 urgent, 40 high)"), std::string::npos) << digest.subject;
     EXPECT_EQ(digest.severity, Severity::urgent);
     for (auto id : ids) EXPECT_NE(digest.body.find("alert " + std::to_string(id) + ":"), std::string::npos) << id;
+    EXPECT_NE(digest.body.find("      Patient:"), std::string::npos) << "each listed with its patient";
     for (auto id : ids) EXPECT_EQ(state_of(id), "delivered");
 
     // More keep coming during the pause: held, counted, not sent...
     std::vector<std::int64_t> later;
     for (int i = 0; i < 12; ++i) {
-        later.push_back(add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + 10 + i));
-        ob->deliver_due(t0 + 10 + i);
+        later.push_back(add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + 20 + i));
+        ob->deliver_due(t0 + 20 + i);
     }
     EXPECT_EQ(mail_.received.size(), 1u) << "what falls due in the pause waits";
     for (auto id : later) EXPECT_EQ(state_of(id), "pending");
-    EXPECT_EQ(ob->next_due(), t0 + 600) << "the pause ends one flood window after the digest";
-    // ... and go together when it ends.
-    r = ob->deliver_due(t0 + 600);
+    EXPECT_EQ(ob->next_due(), t0 + 610) << "the pause ends one flood window after the digest";
+    // ... and go together when it ends (gathered first, as every burst).
+    r = ob->deliver_due(t0 + 610);
+    r = ob->deliver_due(t0 + 620);
     ASSERT_EQ(mail_.received.size(), 2u);
     EXPECT_EQ(mail_.received.back().covers, later);
     for (auto id : later) EXPECT_EQ(state_of(id), "delivered");

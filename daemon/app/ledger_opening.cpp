@@ -1,0 +1,120 @@
+#include "daemon/app/ledger_opening.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/status/runtime_status.hpp"
+
+namespace gpwatch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRestore =
+    "Restore the ledger from a backup (docs/operations.md, \"Backups\"): stop gpwatchd, copy the backup to "
+    "that path, start gpwatchd. To start afresh deliberately instead (the feed's retained events are "
+    "ingested again, and what was alerted before may be alerted again), run gpwatchd once with --new-ledger: "
+    "what is there now is kept beside it, renamed.";
+
+bool has_messages(const std::string& maildir) {
+    std::error_code ec;
+    for (const char* sub : {"new", "cur"}) {
+        const fs::path d = fs::path(maildir) / sub;
+        if (!fs::is_directory(d, ec)) continue;
+        for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+            if (it->is_regular_file(ec)) return true;
+    }
+    return false;
+}
+
+// What says this state directory has run gpwatchd before, in words; "" if nothing does.
+std::string history_of(const std::string& state_dir, const std::vector<std::string>& inboxes) {
+    std::error_code ec;
+    if (fs::exists(fs::path(state_dir) / "pseudonym.key", ec)) return "its pseudonym key (pseudonym.key)";
+    for (const auto& m : inboxes)
+        if (has_messages(m)) return "alerts in " + m;
+    if (fs::exists(status::status_path(state_dir), ec)) return "gpwatchd.status";
+    return "";
+}
+
+std::string timestamp() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+// Moves the ledger and its WAL files aside; returns the new name of the ledger ("" if none).
+std::string set_aside(const fs::path& ledger) {
+    std::error_code ec;
+    const std::string suffix = ".set-aside-" + timestamp();
+    std::string moved;
+    for (const char* ext : {"", "-wal", "-shm"}) {
+        const fs::path from = ledger.string() + ext;
+        if (!fs::exists(from, ec)) continue;
+        const fs::path to = ledger.string() + suffix + ext;
+        fs::rename(from, to, ec);
+        if (ec) throw StartRefused("--new-ledger: cannot move " + from.string() + " aside: " + ec.message());
+        if (*ext == '\0') moved = to.string();
+    }
+    return moved;
+}
+
+}  // namespace
+
+std::int64_t highest_alert_id_in(const std::vector<std::string>& maildirs) {
+    std::int64_t top = 0;
+    std::error_code ec;
+    const std::string mark = ".gpwatch-alert-";
+    for (const auto& m : maildirs)
+        for (const char* sub : {"new", "cur", "tmp"}) {
+            const fs::path d = fs::path(m) / sub;
+            if (!fs::is_directory(d, ec)) continue;
+            for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+                const auto name = it->path().filename().string();
+                const auto at = name.find(mark);
+                if (at == std::string::npos) continue;
+                std::int64_t id = 0;
+                for (std::size_t i = at + mark.size(); i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])); ++i)
+                    id = id * 10 + (name[i] - '0');
+                top = std::max(top, id);
+            }
+        }
+    return top;
+}
+
+LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::string>& inboxes, bool new_ledger) {
+    const fs::path path = fs::path(state_dir) / "ledger.sqlite";
+    std::error_code ec;
+    const bool exists = fs::exists(path, ec);
+    const bool empty = exists && fs::file_size(path, ec) == 0;
+    LedgerOpening out;
+    if (new_ledger) {
+        out.set_aside = set_aside(path);
+        if (!out.set_aside.empty()) spdlog::warn("--new-ledger: the ledger that was there is now {}", out.set_aside);
+        out.fresh = true;
+    } else if (!exists || empty) {
+        if (const auto history = history_of(state_dir, inboxes); !history.empty())
+            throw StartRefused("the ledger " + path.string() + (exists ? " is empty (0 bytes)" : " does not exist") +
+                               ", yet the state directory " + state_dir + " has run gpwatchd before (it holds " +
+                               history + "). " + kRestore);
+        out.fresh = true;
+    }
+    try {
+        out.ledger = std::make_unique<Ledger>(path.string(), Ledger::Access::read_write);
+    } catch (const sqlite::Error& e) {
+        if (e.damaged())
+            throw StartRefused("the ledger " + path.string() + " is damaged or is not a gpwatch ledger (" + e.what() +
+                               "). " + kRestore);
+        throw StartRefused("cannot open the ledger " + path.string() + ": " + e.what());
+    }
+    if (out.fresh) out.highest_alert_id_seen = highest_alert_id_in(inboxes);
+    return out;
+}
+
+}  // namespace gpwatch
