@@ -103,7 +103,9 @@ asio::awaitable<void> ClinicalSimServer::handle_connection(tcp::socket socket) {
 
     beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
-    parser.body_limit(kMaxRequestBody);
+    // Beast compares Content-Length with the body limit as soon as the header is read, so the
+    // limit that lets a task in must be set before it; other requests are held to theirs below.
+    parser.body_limit(kMaxTaskBody);
     if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable)); ec) {
         spdlog::info("clinical sim: {}: bad HTTP request: {}", peer, ec.message());
         co_return;
@@ -111,7 +113,12 @@ asio::awaitable<void> ClinicalSimServer::handle_connection(tcp::socket socket) {
     std::string_view target = parser.get().target();
     target = target.substr(0, target.find('?'));
     const bool task_request = target == "/tasks";
-    if (task_request) parser.body_limit(kMaxTaskBody);
+    if (!task_request && parser.content_length() && *parser.content_length() > kMaxRequestBody) {
+        spdlog::info("clinical sim: {}: request body of {} bytes refused", peer, *parser.content_length());
+        co_await respond(stream, http::status::payload_too_large, "text/plain",
+                         "request body larger than " + std::to_string(kMaxRequestBody) + " bytes\n");
+        co_return;
+    }
     if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable)); ec) {
         spdlog::info("clinical sim: {}: bad HTTP request: {}", peer, ec.message());
         if (ec == http::error::body_limit)

@@ -292,7 +292,9 @@ void AlertOutbox::serve(const std::string& sink, SinkState& st, std::int64_t now
         }
         auto due = delivery_.due_deliveries_for(sink, now, -1);
         if (due.empty()) return;
-        limit_flood(sink, st, due, now, round);
+        // A sink that has been refusing is probed with one delivery; once it takes it, what it
+        // owes goes as a backlog digest or back through the flood limit (sink_returned).
+        if (st.down_until == 0) limit_flood(sink, st, due, now, round);
         if (due.empty()) continue;  // everything held or gathered: look again (a digest may be due)
         dispatch(sink, st, due.front(), now, round);
     }
@@ -332,7 +334,10 @@ void AlertOutbox::record(const std::string& sink, const DeliveryRow& row, const 
             spdlog::info("alert {} ({} {}, {}) delivered via {}", a.id, a.kind, reason_word(a), to_string(a.severity),
                          sink);
         } else if (result.retryable) {
-            const auto delay = retry_delay(row.attempts);
+            // The sink's backoff, not only this alert's: a fresh alert tried on a sink that has
+            // refused the last few is not tried again in 5 s.
+            const auto delay = retry_delay(std::max(row.attempts, st.failures));
+            ++st.failures;
             delivery_.delivery_retry(a.id, sink, now + delay, result.error, now);
             ++round.retried;
             spdlog::warn("alert {} not delivered via {} ({}); retrying in {} s", a.id, sink, result.error, delay);
@@ -348,6 +353,7 @@ void AlertOutbox::record(const std::string& sink, const DeliveryRow& row, const 
     });
     if (result.delivered) {
         ++st.totals.delivered;
+        st.failures = 0;
         st.down_until = 0;
         st.down_error.clear();
     } else if (result.retryable) {

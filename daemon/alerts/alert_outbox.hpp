@@ -115,6 +115,7 @@ private:
     struct SinkState {
         DeliveryLane* lane = nullptr;
         std::int64_t down_until = 0;  // after a retryable failure: wait until then
+        int failures = 0;             // retryable failures in a row (the sink's backoff)
         std::string down_error;
         std::deque<std::int64_t> sent;  // when messages were handed over, within flood_window
         std::int64_t gather_until = 0;  // flood: a burst is gathered until then, then one digest

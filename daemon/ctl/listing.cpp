@@ -8,26 +8,13 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/ctl/json_times.hpp"
+
 namespace gpwatch::ctl {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string iso_utc(std::int64_t t) {
-    if (t <= 0) return "";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-json::value time_or_null(std::int64_t t) {
-    if (t <= 0) return nullptr;
-    return json::value(iso_utc(t));
-}
 
 // Prints rows (the first is the header) in left-aligned columns as wide as their widest cell; the
 // last column is not padded.

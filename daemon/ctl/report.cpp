@@ -8,6 +8,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "daemon/ctl/json_times.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/reporting/report_builder.hpp"
 #include "daemon/reporting/report_ledger.hpp"
@@ -30,16 +31,6 @@ constexpr const char* kReportUsage =
 int usage(std::ostream& err, const std::string& why) {
     err << "gpwatchctl report: " << why << "\n" << kReportUsage;
     return 2;
-}
-
-std::string iso_utc(std::int64_t t) {
-    if (t <= 0) return "";
-    return date::format("%Y-%m-%dT%H:%M:%SZ", date::sys_seconds{std::chrono::seconds{t}});
-}
-
-json::value time_or_null(std::int64_t t) {
-    if (t <= 0) return nullptr;
-    return json::value(iso_utc(t));
 }
 
 std::string local_day(std::int64_t t, const date::time_zone* zone) {

@@ -10,6 +10,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "daemon/ctl/json_times.hpp"
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/settings/settings_loader.hpp"
 #include "daemon/settings/value_checks.hpp"
@@ -28,10 +29,6 @@ constexpr std::int64_t kLongestSilence = 90LL * 24 * 3600;
 std::int64_t now_unix() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string iso_utc(std::int64_t t) {
-    return date::format("%Y-%m-%dT%H:%M:%SZ", date::sys_seconds{std::chrono::seconds{t}});
 }
 
 bool known_reason(const std::string& r) {

@@ -6,6 +6,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "daemon/ctl/json_times.hpp"
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/reporting/report_ledger.hpp"
 #include "daemon/status/runtime_status.hpp"
@@ -15,16 +16,6 @@ namespace gpwatch::ctl {
 namespace json = boost::json;
 
 namespace {
-
-std::string iso_utc(std::int64_t t) {
-    if (t <= 0) return "";
-    return date::format("%Y-%m-%dT%H:%M:%SZ", date::sys_seconds{std::chrono::seconds{t}});
-}
-
-json::value time_or_null(std::int64_t t) {
-    if (t <= 0) return nullptr;
-    return json::value(iso_utc(t));
-}
 
 // "18:01:02 (3 s ago)" in the practice's zone; "never" for 0.
 std::string when(const std::string& zone, std::int64_t t, std::int64_t now) {

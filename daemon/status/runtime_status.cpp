@@ -1,6 +1,7 @@
 #include "daemon/status/runtime_status.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -158,29 +159,35 @@ std::optional<RuntimeStatus> from_json(const std::string& text_in) {
     return s;
 }
 
+// The file is kept at a fixed size and overwritten in place (padded with spaces, which JSON allows):
+// a full disk has no room for a new file, and its news matters most then.
+constexpr std::size_t kStatusFileBytes = 64 * 1024;
+
 bool write_status_file(const std::string& path, const RuntimeStatus& s) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << to_json(s) << "\n";
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            return false;
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    return !ec;
+    std::string text = to_json(s) + "\n";
+    if (text.size() < kStatusFileBytes) text.append(kStatusFileBytes - text.size() - 1, ' ').push_back('\n');
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return false;
+    bool ok = true;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) < text.size())
+        ok = ::posix_fallocate(fd, 0, static_cast<off_t>(text.size())) == 0;
+    if (ok) ok = ::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
 }
 
 std::optional<RuntimeStatus> read_status_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return from_json(ss.str());
+    // The file is overwritten in place: a read that meets a write half done tries again.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::ifstream in(path);
+        if (!in) return std::nullopt;
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        if (auto s = from_json(ss.str())) return s;
+        ::usleep(20000);
+    }
+    return std::nullopt;
 }
 
 std::string status_path(const std::string& state_dir) { return (fs::path(state_dir) / "gpwatchd.status").string(); }

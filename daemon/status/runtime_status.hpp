@@ -67,8 +67,9 @@ std::string to_json(const RuntimeStatus& s);
 // nullopt when the text is not a status document.
 std::optional<RuntimeStatus> from_json(const std::string& text);
 
-// Writes `s` to `path` atomically (a temporary file renamed over it). False when it could not
-// (a full disk): the daemon goes on; gpwatchctl then sees an old file and says so.
+// Writes `s` over `path` in place, at a fixed size reserved when the file is made (so a full
+// disk does not stop it). False when it could not: the daemon goes on; gpwatchctl then sees an
+// old file and says so.
 bool write_status_file(const std::string& path, const RuntimeStatus& s);
 std::optional<RuntimeStatus> read_status_file(const std::string& path);
 

@@ -47,6 +47,40 @@ def stop_simulator(proc, stderr):
     stderr.close()
 
 
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers")
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Peer:
+    """A test peer from peers/ (run with /usr/bin/python3) that prints one line ending in
+    "listening on 127.0.0.1:PORT" once it accepts connections; its stderr goes to workdir/NAME.log."""
+
+    def __init__(self, workdir, name, script, *args):
+        self.name = name
+        self.log = open(os.path.join(workdir, f"{name}.log"), "a")
+        self.proc = subprocess.Popen(["/usr/bin/python3", os.path.join(PEERS, script), *args],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        check("listening on" in line, f"{name} did not start: {line!r} (see {name}.log)")
+        self.port = int(line.strip().rsplit(":", 1)[1])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def smtp_server(workdir, cert, key, out_dir, user, password, port=0, *extra):
+    """The real SMTP submission server (aiosmtpd, peers/smtp_server.py): STARTTLS and AUTH required."""
+    return Peer(workdir, "smtp", "smtp_server.py", "--port", str(port), "--cert", cert, "--key", key,
+                "--user", user, "--password", password, "--out", out_dir, *extra)
+
+
 class Simulator:
     """gpwatch-sim clinical on an ephemeral port with its own CA in `workdir`."""
 
@@ -203,6 +237,7 @@ duty_inbox:
 ledger:
   batch_max_events: 64
   batch_max_delay: 10ms
+words_dir: {os.path.join(SOURCE_ROOT, "config", "words")}
 {extra}""")
 
 

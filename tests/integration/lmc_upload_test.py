@@ -9,7 +9,8 @@ upload captured with --capture-dir) that is down, comes up, and refuses one prac
     pending) and the collector stores them byte for byte as A's ledger sealed them;
   - practice B is not registered (403 unknown_practice): its report is marked failed and ONE
     internal alert lmc_upload_refused, naming the week, revision, status and detail, reaches the
-    duty inbox; it is not uploaded again;
+    admin inbox (internal alerts go to the IT admin, not the duty GP) and none the duty inbox;
+    it is not uploaded again;
   - the LMC then registers B: `gpwatchctl report resend` and a reload deliver B's refused week;
   - no NHS number from the simulated feeds appears in any upload or in gpwatchd's log;
   - the collector and both gpwatchd stop cleanly (exit 0) on SIGTERM.
@@ -136,12 +137,15 @@ def main(workdir):
         log(f"practice A: {delivered} report(s) delivered after the outage")
 
         wait_for(lambda: reporting_status(b)["failed"] >= 1, 60, "practice B's refused report marked failed")
-        inbox = os.path.join(workdir, B, "state", "duty-inbox")
+        inbox = os.path.join(workdir, B, "state", "admin-inbox")
 
         def refusal_alerts():
             return [body for _, body in maildir_messages(inbox) if "lmc_upload_refused" in body]
 
-        wait_for(lambda: refusal_alerts(), 30, "the lmc_upload_refused internal alert in B's duty inbox")
+        wait_for(lambda: refusal_alerts(), 30, "the lmc_upload_refused internal alert in B's admin inbox")
+        duty = os.path.join(workdir, B, "state", "duty-inbox")
+        check(not [b for _, b in maildir_messages(duty) if "lmc_upload_refused" in b],
+              "an internal alert about the LMC upload reached the duty GP's inbox")
         alert = refusal_alerts()[0]
         filed_as = [h.get("X-Gpwatch-Reason") for h, body in maildir_messages(inbox) if "lmc_upload_refused" in body]
         check(filed_as == ["lmc_upload_refused"] * len(filed_as),

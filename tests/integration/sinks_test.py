@@ -32,36 +32,13 @@ import ssl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
-from harness import Simulator, TestFailure, check, log, run, wait_for  # noqa: E402
+from harness import Peer, Simulator, TestFailure, check, log, run, wait_for  # noqa: E402
 from test_certs import make_ca_and_leaf  # noqa: E402
 
-PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers")
-PY = "/usr/bin/python3"
 USER = "gpwatch@test-practice.nhs.net"
 FROM = "gpwatch@test-practice.nhs.net"
 DUTY = "duty-gp@test-practice.nhs.net"
 NHS = "9434765919"
-
-
-class Peer:
-    """A peer script as a child process; reads its "listening on HOST:PORT" line."""
-
-    def __init__(self, workdir, name, script, *args):
-        self.stderr = open(os.path.join(workdir, f"{name}.log"), "w")
-        self.proc = subprocess.Popen([PY, os.path.join(PEERS, script), *args], stdout=subprocess.PIPE,
-                                     stderr=self.stderr, text=True)
-        line = self.proc.stdout.readline()
-        check("listening on" in line, f"{name} did not start: {line!r} (see {name}.log)")
-        self.port = int(line.strip().rsplit(":", 1)[1])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.stderr.close()
 
 
 def probe(bin_dir, sink, *args, env=None):
@@ -374,6 +351,18 @@ def task_tests(bin_dir, workdir):
               and t["dedupe_key"] == "gpwatch-C84001-alert-31" and t["body"] == "Check the entry now.",
               f"task as journalled: {t}")
         log("ok: one task in the journal, as FEEDS.md describes it")
+        # A long digest's text (100 KB) is cut to what a task holds, saying where the rest is,
+        # and the clinical system takes it (a task over its body limit would be refused for ever).
+        long_body = "".join(f"  - alert {i}: [HIGH] Not reviewed in time: write by RT5 - Observation\n"
+                            for i in range(1400))
+        big = probe(bin_dir, "task", "--url", url, "--ca-file", sim.ca_file, "--token", "gpwatch-sim-token",
+                    "--alert-id", "33", "--kind", "digest", "--body", long_body)
+        expect(big[0] if isinstance(big, list) else big, True, what="a 100 KB digest as a task")
+        journalled = [t for t in sim.journal_tasks() if t["dedupe_key"] == "gpwatch-C84001-alert-33"]
+        check(len(journalled) == 1 and len(journalled[0]["body"]) <= 16 * 1024
+              and "cut here" in journalled[0]["body"] and "alert 33" in journalled[0]["body"],
+              f"the long task as journalled: {len(journalled[0]['body']) if journalled else None} characters")
+        log("ok: a 100 KB digest becomes a task of at most 16 KB that says where the rest is")
         expect(probe(bin_dir, "task", "--url", url, "--ca-file", sim.ca_file, "--token", "wrong-token"), False,
                retryable=False, error_has="401", what="task with a wrong token -> permanent")
         expect(probe(bin_dir, "task", "--url", url, "--ca-file", sim.ca_file, "--token", "gpwatch-sim-token",
@@ -408,7 +397,7 @@ def task_tests(bin_dir, workdir):
                                                     "priority": "urgent", "title": "t", "body": "",
                                                     "dedupe_key": "k"}).encode())
         check(status == 400 and json.loads(text)["field"] == "practice", f"another practice: {status} {text}")
-        check(len(sim.journal_tasks()) == 1, "refused tasks are not journalled")
+        check(len(sim.journal_tasks()) == 2, "refused tasks are not journalled")
         log("ok: POST /tasks refuses a missing token, GET, bad JSON and bad fields, naming the field")
     finally:
         sim.stop()

@@ -82,3 +82,17 @@ TEST(TaskOptions, EachProblemIsNamed) {
     EXPECT_NE(task::check_options(o).find("token"), std::string::npos);
     EXPECT_THROW(task::TaskSink(task::TaskOptions{}), std::invalid_argument);
 }
+
+TEST(TaskRequest, ALongTextIsCutAtALineEndAndSaysWhereTheRestIs) {
+    auto a = overdue();
+    a.body.clear();
+    for (int i = 0; i < 2000; ++i) a.body += "  - alert " + std::to_string(i) + ": [HIGH] Not reviewed in time\n";
+    const auto text = task::task_text(a);
+    EXPECT_LE(text.size(), task::kMaxTaskText);
+    EXPECT_NE(text.find("cut here"), std::string::npos);
+    EXPECT_NE(text.find("alert 31)"), std::string::npos) << "names the alert to look up";
+    const auto before_note = text.substr(0, text.find("\n[... cut here"));
+    EXPECT_EQ(a.body.compare(0, before_note.size(), before_note), 0) << "the start is the alert's own text";
+    EXPECT_EQ(a.body[before_note.size()], '\n') << "cut at a line end";
+    EXPECT_EQ(task::task_text(overdue()), overdue().body) << "a short text is left whole";
+}
