@@ -2,7 +2,8 @@
 # Quick start, command 1: install what is missing, build, and run the demo: the clinical-system
 # simulator, the MESH mailbox simulator (GP Connect Update Record messages from community
 # pharmacies) and gpwatchd on config/gpwatchd.yaml, raising alerts as they happen, until Ctrl-C.
-# Alerts land as e-mails in run/demo/duty-inbox/new/ (one RFC 5322 file each).
+# Alerts land as e-mails in run/demo/duty-inbox/new/ (one RFC 5322 file each); alerts about
+# gpwatchd itself in run/demo/admin-inbox/new/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -30,6 +31,8 @@ echo
 echo "gpwatch demo: clinical simulator pid $sim, MESH simulator pid $mesh; alerts are logged below and written to $state/duty-inbox/new/"
 echo "  in another terminal:  build/bin/gpwatchctl --config config/gpwatchd.yaml --state-dir $state alerts"
 echo "  what came from MESH:  build/bin/gpwatchctl --config config/gpwatchd.yaml --state-dir $state mesh"
+echo "  how gpwatchd is:      build/bin/gpwatchctl --config config/gpwatchd.yaml --state-dir $state status"
+echo "  alerts about gpwatchd itself go to the IT admin's $state/admin-inbox/new/"
 echo "  Ctrl-C stops all three."
 echo
 build/bin/gpwatchd --config config/gpwatchd.yaml --state-dir "$state" || true

@@ -46,10 +46,35 @@ std::string base64(const std::string& in) {
 // holds whole UTF-8 characters only (a mail client decodes each word on its own); the words are
 // folded onto continuation lines so that no header line grows past 78 characters, the first
 // line included ("Subject: " takes its share).
+// An ASCII field folded at spaces so that no line passes 78 characters where a space allows it
+// (RFC 5322 2.2.3); SMTP servers refuse lines over 998 (a digest's X-Gpwatch-Covers of
+// hundreds of ids). A word longer than a line is left whole.
+std::string folded(const std::string& name, const std::string& value) {
+    constexpr std::size_t kLine = 78;
+    std::string out = name + ":";
+    std::size_t line_len = out.size();
+    std::size_t i = 0;
+    while (i < value.size()) {
+        // The next word, with the space before it (the first has the one after the colon).
+        const std::size_t start = i;
+        std::size_t end = value.find(' ', i + 1);
+        if (end == std::string::npos) end = value.size();
+        std::string word = (start == 0 ? " " : "") + value.substr(start, end - start);
+        if (line_len + word.size() > kLine && line_len > name.size() + 1 && word.front() == ' ') {
+            out += "\r\n";  // the word's own space starts the continuation line
+            line_len = 0;
+        }
+        out += word;
+        line_len += word.size();
+        i = end;
+    }
+    return out;
+}
+
 std::string header(const std::string& name, const std::string& value) {
     std::string one_line;
     for (char c : value) one_line += (c == '\r' || c == '\n') ? ' ' : c;
-    if (is_ascii(one_line)) return name + ": " + one_line;
+    if (is_ascii(one_line)) return folded(name, one_line);
     constexpr std::size_t kLine = 78, kWordOverhead = 12;  // "=?UTF-8?B?" + "?="
     // Bytes of text per word: base64 turns 3 bytes into 4 characters.
     const auto bytes_for = [](std::size_t room) { return room > kWordOverhead ? (room - kWordOverhead) / 4 * 3 : 3; };
@@ -129,7 +154,7 @@ std::string format_message(const Alert& alert, const Envelope& env) {
     m += "X-Gpwatch-Alert-Id: " + std::to_string(alert.id) + "\r\n";
     m += header("X-Gpwatch-Kind", alert.kind) + "\r\n";
     if (alert.write_id != 0) m += "X-Gpwatch-Write-Id: " + std::to_string(alert.write_id) + "\r\n";
-    if (!alert.covers.empty()) m += "X-Gpwatch-Covers: " + join_ids(alert.covers) + "\r\n";
+    if (!alert.covers.empty()) m += header("X-Gpwatch-Covers", join_ids(alert.covers)) + "\r\n";
     m += "\r\n";
     m += crlf(alert.body);
     return m;

@@ -27,7 +27,8 @@ std::string bare_message_id(std::int64_t alert_id, const std::string& practice_o
 // alert.in_reply_to_alert is set), MIME, Importance for urgent alerts, X-Gpwatch-Reason,
 // -Severity, -Alert-Id, -Kind, -Write-Id (write alerts), -Covers (digests: the alert ids gathered).
 // A non-ASCII subject goes as RFC 2047 encoded-words (each at most 75 characters, whole UTF-8
-// characters only), folded so no header line exceeds 78 characters. The body is the alert's
+// characters only), folded so no header line exceeds 78 characters; a long ASCII field (a subject,
+// a digest's X-Gpwatch-Covers) is folded at its spaces likewise. The body is the alert's
 // plain text (UTF-8, 8bit) with CRLF line ends.
 
 std::string format_message(const Alert& alert, const Envelope& env);

@@ -306,7 +306,8 @@ def maildir_messages(maildir):
             check("\r" not in raw, f"{name}: CR characters in a Maildir file")
             head, _, body = raw.partition("\n\n")
             headers = {}
-            for line in head.split("\n"):
+            # Unfold (RFC 5322 2.2.3): a line starting with white space continues the field above.
+            for line in head.replace("\n ", " ").replace("\n\t", "\t").split("\n"):
                 k, _, v = line.partition(": ")
                 headers[k] = v
             out.append((headers, body))

@@ -128,3 +128,30 @@ TEST(Rfc5322Subject, LongNonAsciiSubjectIsFoldedIntoWholeCharacterWords) {
     EXPECT_GT(lines, 2u);
     EXPECT_EQ(decoded, a.subject);
 }
+
+TEST(Rfc5322Headers, ALongAsciiFieldIsFoldedAtSpacesUnder78Characters) {
+    Alert a;
+    a.id = 900;
+    a.kind = "digest";
+    a.subject = "[URGENT] gpwatch digest: 877 alerts at once (199 urgent, 678 high) and a long subject to fold";
+    for (int i = 1; i <= 877; ++i) a.covers.push_back(i);
+    a.body = "x";
+    const auto m = mail::format_message(a, {"f@x.nhs.net", "t@x.nhs.net", "C84001"});
+    const auto head = m.substr(0, m.find("\r\n\r\n"));
+    std::size_t pos = 0;
+    std::string unfolded;
+    while (pos <= head.size()) {
+        auto end = head.find("\r\n", pos);
+        if (end == std::string::npos) end = head.size();
+        const auto line = head.substr(pos, end - pos);
+        EXPECT_LE(line.size(), 78u) << "header line too long: " << line.substr(0, 90);
+        unfolded += (line.front() == ' ' ? "" : "\n") + line;
+        pos = end + 2;
+    }
+    unfolded += "\n";
+    // Unfolded, the fields say what they said.
+    std::string covers;
+    for (int i = 1; i <= 877; ++i) covers += (i > 1 ? ", " : "") + std::to_string(i);
+    EXPECT_NE(unfolded.find("\nX-Gpwatch-Covers: " + covers + "\n"), std::string::npos);
+    EXPECT_NE(unfolded.find("\nSubject: " + a.subject + "\n"), std::string::npos);
+}
