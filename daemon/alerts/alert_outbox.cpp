@@ -231,10 +231,11 @@ bool AlertOutbox::limit_flood(const std::string& sink, SinkState& st, std::vecto
         hold(st.hold_until);
         return true;
     }
-    if (st.gather_until != 0) {
+    const bool gathered_burst = st.gather_until != 0 && alerts.size() >= 2;
+    st.gather_until = 0;
+    if (gathered_burst) {
         // The burst has had its moment to arrive whole (a catch-up is routed a slice at a time):
         // one digest of everything due now (more than one only past kFloodDigestMax), then a pause.
-        st.gather_until = 0;
         std::vector<std::int64_t> ids;
         for (std::size_t from = 0; from < alerts.size(); from += kFloodDigestMax) {
             std::vector<Alert> gathered;
