@@ -25,22 +25,11 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Simulator, check, log, maildir_messages, practice_daemon, run, wait_for  # noqa: E402
+from harness import Simulator, carried_by, check, log, maildir_messages, practice_daemon, run, wait_for  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 COUNT = 500
 MAX_MESSAGES = 20
-
-
-def carried_by(messages):
-    """Alert id -> how many duty-inbox messages carry it (alone or in a digest's X-Gpwatch-Covers)."""
-    carried = Counter()
-    for h, _ in messages:
-        if h.get("X-Gpwatch-Kind") == "digest":
-            carried.update(int(x) for x in h["X-Gpwatch-Covers"].split(", "))
-        else:
-            carried[int(h["X-Gpwatch-Alert-Id"])] += 1
-    return carried
 
 
 def main(workdir):

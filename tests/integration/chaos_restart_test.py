@@ -19,7 +19,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Simulator, check, log, maildir_messages, practice_daemon, run, wait_for  # noqa: E402
+from harness import Simulator, carried_by, check, log, maildir_messages, practice_daemon, run, wait_for  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 COUNT = 2000
@@ -149,12 +149,7 @@ def main(workdir):
     # Each alert reaches the duty inbox once: alone, or inside one digest (every restart is a
     # catch-up, and a burst beyond the flood limit goes as a digest).
     messages = maildir_messages(os.path.join(state, "duty-inbox"))
-    carried = Counter()
-    for h, _ in messages:
-        if h.get("X-Gpwatch-Kind") == "digest":
-            carried.update(int(x) for x in h["X-Gpwatch-Covers"].split(", "))
-        else:
-            carried[int(h["X-Gpwatch-Alert-Id"])] += 1
+    carried = carried_by(messages)
     check(all(n == 1 for n in carried.values()), "an alert is in the duty inbox twice")
     check(set(carried) == {a["id"] for a in alerts},
           f"duty inbox carries {len(carried)} alerts, the ledger holds {len(alerts)}")

@@ -15,7 +15,6 @@ with both simulators (the clinical one reviewing the MESH simulator's Update Rec
 
 usage: ctl_status_test.py BIN_DIR"""
 
-import json
 import os
 import subprocess
 import sys

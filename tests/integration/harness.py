@@ -314,6 +314,19 @@ def maildir_messages(maildir):
     return out
 
 
+def carried_by(messages):
+    """Alert id -> how many of these Maildir messages carry it: alone, or inside a digest (its
+    X-Gpwatch-Covers)."""
+    from collections import Counter
+    carried = Counter()
+    for h, _ in messages:
+        if h.get("X-Gpwatch-Kind") == "digest":
+            carried.update(int(x) for x in h["X-Gpwatch-Covers"].split(", "))
+        else:
+            carried[int(h["X-Gpwatch-Alert-Id"])] += 1
+    return carried
+
+
 def run(main):
     """Runs a test's main(workdir) and turns failures into exit code 1 with a clear message."""
     workdir = tempfile.mkdtemp(prefix="gpwatch-it-")

@@ -26,13 +26,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import ssl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
-from harness import Peer, Simulator, TestFailure, check, log, run, wait_for  # noqa: E402
+from harness import Peer, Simulator, check, log, run  # noqa: E402
 from test_certs import make_ca_and_leaf  # noqa: E402
 
 USER = "gpwatch@test-practice.nhs.net"
