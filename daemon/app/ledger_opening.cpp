@@ -14,10 +14,36 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kRestore =
-    "Restore the ledger from a backup (docs/operations.md, \"Backups\"): stop gpwatchd, copy the backup to "
-    "that path, start gpwatchd. To start afresh deliberately instead (the feed's retained events are "
-    "ingested again, and what was alerted before may be alerted again), run gpwatchd once with --new-ledger: "
-    "what is there now is kept beside it, renamed.";
+    "Restore the ledger from a backup (docs/operations.md, \"Backups\"): stop gpwatchd; remove any "
+    "ledger.sqlite-wal and ledger.sqlite-shm beside that path (left there, SQLite would replay them onto the "
+    "backup); copy the backup to that path, owned by the user gpwatchd runs as; start gpwatchd. To start afresh "
+    "deliberately instead (the feed's retained events are ingested again, and what was alerted before may be "
+    "alerted again), run gpwatchd once with --new-ledger: what is there now is kept beside it, renamed.";
+
+// Earlier --new-ledger starts leave the old files beside the ledger; a refusal names them, since
+// one may be the ledger the admin is looking for.
+std::string set_aside_files(const fs::path& ledger) {
+    std::error_code ec;
+    std::string found;
+    const std::string prefix = ledger.filename().string() + ".set-aside-";
+    for (fs::directory_iterator it(ledger.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (name.rfind(prefix, 0) == 0 && name.find("-wal") == std::string::npos && name.find("-shm") == std::string::npos)
+            found += (found.empty() ? "" : ", ") + it->path().string();
+    }
+    return found.empty() ? "" : " Ledgers set aside by earlier --new-ledger starts: " + found + ".";
+}
+
+// The highest alert id a ledger set aside holds, 0 if it cannot be read (empty, damaged, missing).
+std::int64_t highest_alert_id_of_ledger(const std::string& path) {
+    if (path.empty()) return 0;
+    try {
+        Ledger old(path, Ledger::Access::read_only);
+        return old.highest_alert_id();
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
 
 bool has_messages(const std::string& maildir) {
     std::error_code ec;
@@ -99,10 +125,12 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
         if (!out.set_aside.empty()) spdlog::warn("--new-ledger: the ledger that was there is now {}", out.set_aside);
         out.fresh = true;
     } else if (!exists || empty) {
-        if (const auto history = history_of(state_dir, inboxes); !history.empty())
+        if (auto history = history_of(state_dir, inboxes); !history.empty() || fs::exists(path.string() + "-wal", ec)) {
+            if (history.empty()) history = "a write-ahead log, " + path.string() + "-wal, without its database";
             throw StartRefused("the ledger " + path.string() + (exists ? " is empty (0 bytes)" : " does not exist") +
                                ", yet the state directory " + state_dir + " has run gpwatchd before (it holds " +
-                               history + "). " + kRestore);
+                               history + "). " + kRestore + set_aside_files(path));
+        }
         out.fresh = true;
     }
     try {
@@ -110,10 +138,13 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
     } catch (const sqlite::Error& e) {
         if (e.damaged())
             throw StartRefused("the ledger " + path.string() + " is damaged or is not a gpwatch ledger (" + e.what() +
-                               "). " + kRestore);
-        throw StartRefused("cannot open the ledger " + path.string() + ": " + e.what());
+                               "). " + kRestore + set_aside_files(path));
+        // Anything else (no space for the WAL, an I/O error, permissions) may pass by itself, so it
+        // is exit 1: the service manager tries again, and gpwatchd starts once the disk has room.
+        throw std::runtime_error("cannot open the ledger " + path.string() + ": " + e.what());
     }
-    if (out.fresh) out.highest_alert_id_seen = highest_alert_id_in(inboxes);
+    if (out.fresh)
+        out.highest_alert_id_seen = std::max(highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside));
     return out;
 }
 

@@ -188,10 +188,6 @@ Ledger::Ledger(const std::string& path, Access access) {
                                 std::to_string(ledger::current_schema_version()));
     }
     st_ = std::make_unique<Statements>(*db_);
-    if (access == Access::read_write) {
-        auto early = db_->prepare("SELECT feed, item_id FROM reviews");
-        while (early.step()) early_reviews_.insert(early.text(0) + "\n" + early.text(1));
-    }
 }
 
 bool Ledger::probe_write(std::int64_t now, std::string& why) {
@@ -343,14 +339,14 @@ std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
         st_->insert_review.bind(1, to_string(feed)).bind(2, item_kind).bind(3, item_id)
             .bind(4, state).bind(5, at).bind(6, reviewer);
         st_->insert_review.run();
-        early_reviews_.insert(std::string(to_string(feed)) + "\n" + item_id);
     }
     return id;
 }
 
 void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id) {
-    auto key = std::string(to_string(feed)) + "\n" + item_id;
-    if (early_reviews_.find(key) == early_reviews_.end()) return;
+    // One lookup on the reviews table's key. (Not a set held in memory: the table also keeps the
+    // review of every item this ledger never holds, the practice's own among them, so over the
+    // years it grows to millions of rows, and loading it would hold up the start.)
     auto& rev = st_->find_review;
     rev.bind(1, to_string(feed)).bind(2, item_id);
     if (rev.step()) {
@@ -363,7 +359,6 @@ void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int6
     } else {
         rev.reset();
     }
-    early_reviews_.erase(key);
 }
 
 void Ledger::set_cursor(Feed feed, std::uint64_t seq) {
@@ -478,6 +473,11 @@ std::vector<AlertRecord> Ledger::list_alerts() {
         out.push_back(std::move(r));
     }
     return out;
+}
+
+std::int64_t Ledger::highest_alert_id() {
+    auto q = db_->prepare("SELECT coalesce(max(id), 0) FROM alerts");
+    return q.step() ? q.int64(0) : 0;
 }
 
 LedgerStatus Ledger::status() {

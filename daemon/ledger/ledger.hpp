@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "daemon/ledger/sqlite.hpp"
@@ -141,6 +140,8 @@ public:
     std::vector<AlertRecord> list_alerts();
     std::vector<MeshMessageRow> list_mesh_messages();
     LedgerStatus status();
+    // The highest alert id this ledger has given, 0 if none.
+    std::int64_t highest_alert_id();
 
     // --- outbox
     std::vector<Alert> due_alerts(std::int64_t now, int limit);
@@ -154,16 +155,13 @@ public:
     sqlite::Connection& connection() { return *db_; }
 
 private:
-    // Closes a just-created write if its review arrived first (see early_reviews_).
+    // Closes a just-created write if its review arrived first.
     void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id);
 
     struct Statements;
     std::unique_ptr<sqlite::Connection> db_;
     std::unique_ptr<Statements> st_;
     bool in_transaction_ = false;
-    // Items reviewed before their write arrived ("feed\nitem id"), so that creating a write looks
-    // for an early review only when there is one: almost never, and this is the hot path.
-    std::unordered_set<std::string> early_reviews_;
 };
 
 }  // namespace gpwatch

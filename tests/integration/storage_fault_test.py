@@ -20,6 +20,7 @@ usage: storage_fault_test.py BIN_DIR"""
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -137,6 +138,14 @@ delivery:
         s = json.loads(daemon.ctl("status", "--json").splitlines()[0])
         check(s["cursors"].get("clinical", 0) == cursor_while_full,
               f"the cursor moved from {cursor_while_full} to {s['cursors'].get('clinical')} with the disk full")
+        # ...and the feed was never told more than the ledger holds: the simulator logs the highest
+        # seq acknowledged on each connection as it ends (gpwatchd disconnects when it degrades).
+        with open(os.path.join(workdir, "sim.log")) as f:
+            acked = [int(m) for m in re.findall(r"disconnected \(sent up to seq \d+, acked (\d+)\)", f.read())]
+        check(acked, "the simulator saw no connection end when gpwatchd held back")
+        check(max(acked) <= cursor_while_full,
+              f"the feed was acknowledged up to seq {max(acked)}, beyond the ledger's {cursor_while_full}")
+        log(f"the feed was acknowledged up to seq {max(acked)}, no further than the ledger holds ({cursor_while_full})")
 
         os.remove(filler)
         filler = None
@@ -174,7 +183,8 @@ def start_expecting_refusal(config, state, what, *args):
     ledger = os.path.join(state, "ledger.sqlite")
     check(out.returncode == 2, f"{what}: gpwatchd exited {out.returncode}, not 2: {text[-500:]}")
     check(ledger in text, f"{what}: the message does not name {ledger}: {text[-500:]}")
-    check("backup" in text and "--new-ledger" in text, f"{what}: the message does not say how to restore: {text[-500:]}")
+    check("backup" in text and "--new-ledger" in text and "ledger.sqlite-wal" in text,
+          f"{what}: the message does not say how to restore: {text[-500:]}")
     log(f"{what}: refused, exit 2: {text.strip().splitlines()[-1][:200]}")
 
 
@@ -197,6 +207,12 @@ def lost_ledger(workdir, config, state):
     start_expecting_refusal(config, state, "a ledger emptied to 0 bytes")
     os.remove(ledger)
     start_expecting_refusal(config, state, "a ledger deleted")
+    # A write-ahead log left without its database is history too, even with nothing else there.
+    bare = os.path.join(workdir, "wal-only")
+    os.makedirs(bare)
+    with open(os.path.join(bare, "ledger.sqlite-wal"), "wb") as f:
+        f.write(b"\0" * 4096)
+    start_expecting_refusal(config, bare, "a write-ahead log without its ledger")
     with open(ledger, "wb") as f:
         f.write(b"this is not an SQLite database\n" * 200)
     start_expecting_refusal(config, state, "a ledger that is not a database")
@@ -224,6 +240,22 @@ def lost_ledger(workdir, config, state):
         check(rc == 0, f"gpwatchd --new-ledger exited {rc}")
         log(f"--new-ledger: started afresh; the old file kept as {kept[0]}; alert ids continue at {alert['id']} "
             f"(the duty inbox held up to {top_before})")
+
+        # Again, with the inboxes emptied: the ledger set aside is readable now, and ids continue
+        # above its own.
+        for box in (inbox, admin):
+            for sub in ("new", "cur"):
+                for n in os.listdir(os.path.join(box, sub)):
+                    os.remove(os.path.join(box, sub, n))
+        top_ledger = max(a["id"] for a in daemon.ctl_json("alerts"))
+        daemon.proc = subprocess.Popen([os.path.join(BIN_DIR, "gpwatchd"), "--config", config, "--state-dir", state,
+                                        "--new-ledger"], stdout=daemon.log, stderr=daemon.log)
+        wait_for(lambda: any(a["reason"] == "new_ledger" for a in alerts()), 20, "the second new_ledger alert")
+        again = [a for a in daemon.ctl_json("alerts") if a["reason"] == "new_ledger"][0]
+        check(again["id"] > top_ledger, f"ids restart at {again['id']} though the ledger set aside held up to {top_ledger}")
+        rc, _ = daemon.terminate()
+        check(rc == 0, f"the second gpwatchd --new-ledger exited {rc}")
+        log(f"--new-ledger on a readable ledger: ids continue at {again['id']} above its {top_ledger}, inboxes empty")
     finally:
         if daemon.alive():
             daemon.proc.kill()
