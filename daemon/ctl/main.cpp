@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
             gpwatch::ctl::print_status(std::cout, ledger, load.settings ? &*load.settings : nullptr, dir, json,
                                        std::time(nullptr));
         } else if (command == "conditions") {
-            gpwatch::ctl::print_conditions(std::cout, ledger, load.settings ? &*load.settings : nullptr, json,
+            gpwatch::ctl::print_conditions(std::cout, ledger, load.settings ? &*load.settings : nullptr, dir, json,
                                            std::time(nullptr));
         } else {
             // Every alert: about writes, about gpwatchd itself (internal) and digests.

@@ -10,6 +10,7 @@
 #include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/reporting/report_ledger.hpp"
 #include "daemon/status/runtime_status.hpp"
+#include "proto/internal_conditions.hpp"
 
 namespace gpwatch::ctl {
 
@@ -56,6 +57,8 @@ std::optional<ReportCounts> report_counts(Ledger& ledger, const Settings* settin
 struct DaemonView {
     bool running = false;     // holds the lock
     bool responding = false;  // and rewrote the status file recently
+    bool starting = false;    // holds the lock, has not written its status file yet
+    long pid = 0;             // the running one's, else the last one's
     std::optional<status::RuntimeStatus> status;
     std::int64_t status_age = -1;
     std::string state;        // running | degraded | starting | stopping | not responding | stopped | never started
@@ -64,15 +67,37 @@ struct DaemonView {
 DaemonView view_of(const std::string& state_dir, std::int64_t now) {
     DaemonView v;
     v.running = status::daemon_running(state_dir);
+    const long holder = v.running ? status::lock_holder(state_dir) : 0;
     v.status = status::read_status_file(status::status_path(state_dir));
     if (v.status) v.status_age = now - v.status->updated_at;
+    // The lock is held by a process the status file is not from: a new gpwatchd that has not yet
+    // written its first status (opening the ledger), while the file still tells of the last one.
+    v.starting = v.running && holder > 0 && (!v.status || v.status->pid != holder);
     // Three missed rewrites: the loop is not turning (or the disk refuses the file).
     const auto stale_after = v.status ? std::max<std::int64_t>(3 * v.status->every_s, 15) : 15;
-    v.responding = v.running && v.status && v.status_age <= stale_after;
+    v.responding = v.running && !v.starting && v.status && v.status_age <= stale_after;
     if (!v.running) v.state = v.status ? "stopped" : "never started";
+    else if (v.starting) v.state = "starting";
     else if (!v.responding) v.state = "not responding";
     else v.state = v.status->state;
+    v.pid = v.starting ? holder : v.status ? v.status->pid : holder;
     return v;
+}
+
+// The conditions on: those the ledger records, and the ledger's own refusal to take writes, which
+// it cannot record while it lasts (gpwatchd tells the sinks directly and says so in its status).
+std::vector<InternalCondition> conditions_on(Ledger& ledger, const DaemonView& v) {
+    auto on = DeliveryLedger(ledger).active_conditions();
+    if (v.responding && v.status && !v.status->ledger_writable) {
+        InternalCondition c;
+        c.condition = condition::ledger_write_failed;
+        c.active = true;
+        c.since = v.status->ledger_failed_since;
+        c.detail = "the ledger refuses writes: " + v.status->ledger_error +
+                   " (not recorded in the ledger until it takes writes again)";
+        on.insert(on.begin(), std::move(c));
+    }
+    return on;
 }
 
 }  // namespace
@@ -81,9 +106,9 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
                   std::int64_t now) {
     const auto st = ledger.status();
     const auto d = DeliveryLedger(ledger).status(now);
-    const auto conditions = DeliveryLedger(ledger).active_conditions();
     const auto reports = report_counts(ledger, settings);
     const auto v = view_of(state_dir, now);
+    const auto conditions = conditions_on(ledger, v);
     const std::string zone = settings ? settings->calendar.time_zone : "Europe/London";
     const bool upload_configured = settings && settings->reporting.upload.has_value();
 
@@ -101,12 +126,16 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
             {"alerts_failed", st.alerts_failed},
         };
         json::object daemon{{"running", v.running}, {"responding", v.responding}, {"state", v.state},
-                            {"status_age_s", v.status_age}};
+                            {"status_age_s", v.status_age}, {"pid", v.pid}};
+        // What the status file says is live only while gpwatchd keeps rewriting it. Otherwise it is
+        // the last gpwatchd's word (`stale`, as of `status_updated_at`), and nothing in it is
+        // reported as connected or healthy now.
+        const bool live = v.responding;
+        daemon["stale"] = !live;
         if (v.status) {
             const auto& s = *v.status;
             json::array problems;
             for (const auto& p : s.problems) problems.emplace_back(p);
-            daemon["pid"] = s.pid;
             daemon["version"] = s.version;
             daemon["started_at"] = time_or_null(s.started_at);
             daemon["status_updated_at"] = time_or_null(s.updated_at);
@@ -118,7 +147,7 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
             // The feed and MESH as gpwatchd last saw them.
             const auto& f = s.feed;
             o["feed"] = json::object{{"enabled", f.enabled},
-                                     {"connected", f.connected},
+                                     {"connected", live && f.connected},
                                      {"delivered_seq", f.delivered_seq},
                                      {"last_event_at", time_or_null(f.last_event_at)},
                                      {"last_heartbeat_at", time_or_null(f.last_heartbeat_at)},
@@ -131,7 +160,7 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
                                      {"malformed", f.malformed}};
             const auto& m = s.mesh;
             o["mesh"] = json::object{{"enabled", m.enabled},
-                                     {"healthy", m.healthy},
+                                     {"healthy", live && m.healthy},
                                      {"mailbox", m.mailbox},
                                      {"last_poll_at", time_or_null(m.last_poll_at)},
                                      {"last_error", m.last_error},
@@ -140,12 +169,12 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
                                      {"downloads", m.downloads},
                                      {"acks", m.acks},
                                      {"errors", m.errors},
-                                     {"in_flight", m.in_flight}};
+                                     {"in_flight", live ? m.in_flight : 0}};
             json::array sinks;
             for (const auto& k : s.sinks)
                 sinks.push_back(json::object{{"name", k.name},
                                              {"type", k.type},
-                                             {"in_flight", k.in_flight},
+                                             {"in_flight", live && k.in_flight},
                                              {"refusing_until", time_or_null(k.down_until > s.updated_at ? k.down_until : 0)},
                                              {"last_error", k.last_error},
                                              {"flood_held_until", time_or_null(k.flood_hold_until > s.updated_at ? k.flood_hold_until : 0)},
@@ -166,7 +195,7 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
                                      {"oldest_failing_since", time_or_null(d.oldest_failing_since)},
                                      {"alerts_silenced", d.alerts_silenced},
                                      {"silences_active", d.silences_active},
-                                     {"internal_conditions_on", d.internal_active},
+                                     {"internal_conditions_on", static_cast<std::int64_t>(conditions.size())},
                                      {"per_sink", std::move(per_sink)}};
         json::array on;
         for (const auto& c : conditions) on.emplace_back(c.condition);
@@ -182,7 +211,9 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
     }
 
     // Text, for people.
-    if (!v.running) {
+    if (v.starting) {
+        out << "gpwatchd: starting (pid " << v.pid << ", opening the ledger; not yet reporting)\n";
+    } else if (!v.running) {
         out << "gpwatchd: not running";
         if (v.status) out << " (last seen " << when(zone, v.status->updated_at, now) << ", pid " << v.status->pid << ")";
         out << "\n";
@@ -235,7 +266,7 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
     out << "alerts: " << st.alerts_delivered << " delivered, " << st.alerts_pending << " pending, "
         << st.alerts_failed << " failed, " << d.alerts_silenced << " silenced\n";
     out << "delivery: " << d.deliveries_pending << " pending (" << d.deliveries_waiting << " due or refused), "
-        << d.silences_active << " silences active, " << d.internal_active << " internal conditions on";
+        << d.silences_active << " silences active, " << conditions.size() << " internal conditions on";
     for (std::size_t i = 0; i < conditions.size(); ++i) out << (i ? ", " : ": ") << conditions[i].condition;
     out << "\n";
     if (reports) {
@@ -251,21 +282,23 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
     }
 }
 
-void print_conditions(std::ostream& out, Ledger& ledger, const Settings* settings, bool as_json, std::int64_t now) {
-    const auto conditions = DeliveryLedger(ledger).active_conditions();
+void print_conditions(std::ostream& out, Ledger& ledger, const Settings* settings, const std::string& state_dir,
+                      bool as_json, std::int64_t now) {
+    const auto conditions = conditions_on(ledger, view_of(state_dir, now));
     const std::string zone = settings ? settings->calendar.time_zone : "Europe/London";
     if (as_json) {
         for (const auto& c : conditions)
             out << json::serialize(json::object{{"condition", c.condition},
                                                 {"since", time_or_null(c.since)},
                                                 {"detail", c.detail},
-                                                {"alert_id", c.alert_id}})
+                                                {"alert_id", c.alert_id ? json::value(c.alert_id) : json::value(nullptr)}})
                 << "\n";
         return;
     }
     for (const auto& c : conditions)
-        out << c.condition << "  since " << when(zone, c.since, now) << "  (alert " << c.alert_id << ")\n  "
-            << c.detail << "\n";
+        out << c.condition << "  since " << when(zone, c.since, now)
+            << (c.alert_id ? "  (alert " + std::to_string(c.alert_id) + ")" : std::string("  (not yet alerted in the ledger)"))
+            << "\n  " << c.detail << "\n";
     out << conditions.size() << " internal condition(s) on\n";
 }
 

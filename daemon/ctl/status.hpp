@@ -22,6 +22,7 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
 
 // Internal conditions that are on (feed disconnected, disk nearly full...), one a line or one JSON
 // object a line.
-void print_conditions(std::ostream& out, Ledger& ledger, const Settings* settings, bool json, std::int64_t now);
+void print_conditions(std::ostream& out, Ledger& ledger, const Settings* settings, const std::string& state_dir,
+                      bool json, std::int64_t now);
 
 }  // namespace gpwatch::ctl

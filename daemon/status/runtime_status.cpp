@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -75,6 +76,7 @@ std::string to_json(const RuntimeStatus& s) {
         {"review_clock", s.review_clock},
         {"ledger_writable", s.ledger_writable},
         {"ledger_error", s.ledger_error},
+        {"ledger_failed_since", s.ledger_failed_since},
         {"feed", json::object{{"enabled", f.enabled},
                               {"connected", f.connected},
                               {"delivered_seq", f.delivered_seq},
@@ -123,6 +125,7 @@ std::optional<RuntimeStatus> from_json(const std::string& text_in) {
     s.review_clock = static_cast<std::uint64_t>(num(o, "review_clock"));
     s.ledger_writable = flag(o, "ledger_writable");
     s.ledger_error = text(o, "ledger_error");
+    s.ledger_failed_since = num(o, "ledger_failed_since");
     const auto& f = sub(o, "feed");
     s.feed = {flag(f, "enabled"),
               flag(f, "connected"),
@@ -224,16 +227,25 @@ InstanceLock::~InstanceLock() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool daemon_running(const std::string& state_dir) {
+namespace {
+
+// Whether the lock is held, and by which pid (0 if unknown).
+std::pair<bool, long> query_lock(const std::string& state_dir) {
     const auto path = lock_path(state_dir);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    if (fd < 0) return {false, 0};
     struct flock fl {};
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
     const bool held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
     ::close(fd);
-    return held;
+    return {held, held ? static_cast<long>(fl.l_pid) : 0};
 }
+
+}  // namespace
+
+bool daemon_running(const std::string& state_dir) { return query_lock(state_dir).first; }
+
+long lock_holder(const std::string& state_dir) { return query_lock(state_dir).second; }
 
 }  // namespace gpwatch::status

@@ -58,6 +58,7 @@ struct RuntimeStatus {
     std::uint64_t review_clock = 0;      // open writes on it
     bool ledger_writable = true;
     std::string ledger_error;            // the last failed write, while it fails
+    std::int64_t ledger_failed_since = 0;  // unix seconds the ledger began refusing writes; 0: it takes them
     FeedStatus feed;
     MeshStatus mesh;
     std::vector<SinkStatus> sinks;
@@ -77,7 +78,7 @@ std::optional<RuntimeStatus> read_status_file(const std::string& path);
 std::string status_path(const std::string& state_dir);
 std::string lock_path(const std::string& state_dir);
 
-// gpwatchd's hold on its state directory: an exclusive flock on gpwatchd.lock for as long as the
+// gpwatchd's hold on its state directory: an exclusive fcntl lock on gpwatchd.lock for as long as the
 // object lives (so a second gpwatchd on the same directory is refused, and gpwatchctl can tell
 // whether one runs). The lock goes with the process, however it ends.
 class InstanceLock {
@@ -95,5 +96,8 @@ private:
 
 // True when a gpwatchd holds the lock of `state_dir` now (gpwatchctl's test; takes no lock).
 bool daemon_running(const std::string& state_dir);
+// The pid of the process holding the lock, 0 if none does (as the kernel reports it: 0 too for a
+// holder in another pid namespace).
+long lock_holder(const std::string& state_dir);
 
 }  // namespace gpwatch::status

@@ -15,6 +15,7 @@ with both simulators (the clinical one reviewing the MESH simulator's Update Rec
 
 usage: ctl_status_test.py BIN_DIR"""
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -90,6 +91,8 @@ def main(workdir):
                                 f"    client_cert_file: {cert}\n    client_key_file: {ckey}\n")
         out = ctl(daemon, "status", config=with_upload)
         check(out.returncode == 0, f"status with an upload configured: {out.stderr}")
+        check("lmc reports:" in out.stdout and "warning" not in out.stderr.lower(),
+              f"status did not read the settings with the upload:\n{out.stdout}\n{out.stderr}")
         check("no upload configured" not in out.stdout, f"status says no upload is configured:\n{out.stdout}")
 
         # A MESH REPORT: its alert is named by its condition and does not stay on.
@@ -150,8 +153,20 @@ def main(workdir):
         check(rc == 0, f"gpwatchd exited {rc}")
         text = daemon.ctl("status")
         check(text.startswith("gpwatchd: not running"), f"status after SIGTERM:\n{text}")
-        check(status_json(daemon)["daemon"]["running"] is False, "status --json still sees gpwatchd running")
-        log(f"stopped: {text.splitlines()[0]}")
+        st = status_json(daemon)
+        check(st["daemon"]["running"] is False, "status --json still sees gpwatchd running")
+        check(st["daemon"]["stale"] is True and st["feed"]["connected"] is False and st["mesh"]["healthy"] is False,
+              f"status --json reports a stopped gpwatchd's feed and MESH as live: {st['daemon']}, {st['feed']}")
+        log(f"stopped: {text.splitlines()[0]}; --json marks what it last said stale")
+
+        # A new gpwatchd holding the lock before it has written its status (opening a large
+        # ledger): not the last one "running". The lock is taken here as gpwatchd takes it.
+        with open(os.path.join(daemon.state_dir, "gpwatchd.lock"), "a+") as lock:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            text = daemon.ctl("status")
+            check(text.startswith(f"gpwatchd: starting (pid {os.getpid()}"), f"status while another holds the lock:\n{text}")
+            check(status_json(daemon)["daemon"]["state"] == "starting", "status --json: not starting")
+            log(f"lock held by a new process: {text.splitlines()[0]}")
     finally:
         if daemon.alive():
             daemon.proc.kill()
