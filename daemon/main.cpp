@@ -4,6 +4,7 @@
 // Exit codes: 0 ok, 1 failure while running, 2 bad settings, bad usage, or a start refused
 // (another gpwatchd on the state directory, a ledger missing or damaged where one should be).
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -100,7 +101,15 @@ int main(int argc, char** argv) {
     }
     try {
         gpwatch::Daemon daemon({*config, state_dir, new_ledger}, std::move(*load.settings));
-        return daemon.run();
+        const int rc = daemon.run();
+        if (daemon.threads_left()) {
+            // A sink's thread is still inside a hung delivery: tearing down the logger and TLS
+            // libraries under it could crash the exit. Everything is committed; end here.
+            spdlog::default_logger()->flush();
+            std::fflush(nullptr);
+            std::_Exit(rc);
+        }
+        return rc;
     } catch (const gpwatch::StartRefused& e) {
         spdlog::critical("not starting: {}", e.what());
         return 2;

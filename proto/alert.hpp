@@ -29,6 +29,9 @@ struct Alert {
     std::string kind = "write";
     std::string in_reply_to_alert;        // Message-ID (without <>) of the alert this one follows up
                                           // (an escalation of an earlier overdue alert), or empty
+    std::string reply_carrier;            // Message-ID (without <>) of the digest that carried that
+                                          // alert to this sink, when it went in one (set per sink, as
+                                          // the delivery is handed over), or empty
     std::string rule;                     // name of the content rule that raised it, if any
     std::string feed;                     // clinical / update_record
     std::string upstream_id;              // entry id or Update Record message id

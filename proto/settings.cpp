@@ -1,5 +1,7 @@
 #include "proto/settings.hpp"
 
+#include <cctype>
+
 namespace gpwatch {
 
 WorkingHours default_working_hours() {
@@ -34,8 +36,16 @@ const CodeSet* Settings::find_codeset(const std::string& name) const {
 }
 
 std::string WordTables::record_type(const std::string& t) const {
-    const auto it = record_types.find(t);
-    return it == record_types.end() ? t : it->second;
+    if (const auto it = record_types.find(t); it != record_types.end()) return it->second;
+    // Not in the table: FHIR's CamelCase name split into words, so a subject never shows a
+    // run-together "documentreference".
+    std::string words;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(t[i]);
+        if (std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(t[i - 1]))) words += ' ';
+        words += static_cast<char>(std::tolower(c));
+    }
+    return words;
 }
 
 std::string WordTables::job_role(const std::string& code) const {

@@ -155,7 +155,8 @@ struct WordTables {
     std::string dir;  // where they were read from; empty: none found (codes are shown as they are)
     std::map<std::string, std::string> record_types;
     std::map<std::string, std::string> job_roles;
-    // The words for a resource type: the table's, else the type as given ("" stays "").
+    // The words for a resource type: the table's, else the type's own words in lower case
+    // ("QuestionnaireResponse" -> "questionnaire response"; "" stays "").
     std::string record_type(const std::string& resource_type) const;
     // The words for a job role code: the table's, else "role <code>" ("" stays "").
     std::string job_role(const std::string& code) const;

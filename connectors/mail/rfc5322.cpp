@@ -140,10 +140,13 @@ std::string format_message(const Alert& alert, const Envelope& env) {
     m += "To: " + env.to + "\r\n";
     m += header("Subject", alert.subject) + "\r\n";
     m += "Message-ID: " + message_id(alert, env) + "\r\n";
-    // An escalation threads under the alert it follows up, in every mail client.
+    // A follow-up threads under its write's first alert, in every mail client. When that alert
+    // reached this inbox inside a digest, the digest is the message the inbox holds: the reply
+    // names it, and References names both.
     if (const auto parent = msg_id_text(alert.in_reply_to_alert); !parent.empty()) {
-        m += "In-Reply-To: <" + parent + ">\r\n";
-        m += "References: <" + parent + ">\r\n";
+        const auto carrier = msg_id_text(alert.reply_carrier);
+        m += "In-Reply-To: <" + (carrier.empty() ? parent : carrier) + ">\r\n";
+        m += "References: <" + parent + ">" + (carrier.empty() ? "" : " <" + carrier + ">") + "\r\n";
     }
     m += "MIME-Version: 1.0\r\n";
     m += "Content-Type: text/plain; charset=utf-8\r\n";

@@ -81,8 +81,14 @@ TaskReply TaskInbox::submit(std::string_view body) {
         if (!ten_digits) return refuse("patient.nhs_number", "must be 10 digits");
     }
 
-    if (auto found = by_dedupe_key_.find(std::string(*key)); found != by_dedupe_key_.end())
+    if (auto found = by_dedupe_key_.find(std::string(*key)); found != by_dedupe_key_.end()) {
+        // The first task stands, as in the clinical system; the journal still shows the repeat, so
+        // a test can tell a resend the key absorbed from a task sent once.
+        if (journal_)
+            journal_->append(json::serialize(
+                json::object{{"type", "task_repeated"}, {"task_id", found->second}, {"dedupe_key", *key}}));
         return {200, json::serialize(json::object{{"task_id", found->second}})};
+    }
 
     char id[32];
     std::snprintf(id, sizeof id, "task-%06llu", static_cast<unsigned long long>(next_id_++));

@@ -102,7 +102,9 @@ std::int64_t AlertOutbox::retry_delay(int attempts) {
     std::int64_t step = 5;
     for (int i = 0; i < attempts && step < 3600; ++i) step *= 2;
     step = std::min<std::int64_t>(step, 3600);
-    std::uniform_int_distribution<std::int64_t> jitter(step / 2, step);
+    // Between half and all of the step, above half: the clock is in whole seconds, so a delay of
+    // 2 s could come round in little over 1 s.
+    std::uniform_int_distribution<std::int64_t> jitter(step / 2 + 1, step);
     return jitter(rng_);
 }
 
@@ -183,14 +185,19 @@ void AlertOutbox::gather_digests(std::int64_t now, OutboxRound& round) {
     const auto horizon = now + settings_.digest_window.count();
     std::set<std::string> groups_done, taken;
     std::vector<std::pair<std::string, Alert>> digests;  // (sink, digest)
-    for (const auto& row : delivery_.due_deliveries(now, kBatch)) {
-        if (row.mode != "digest") continue;
+    // What a lane is delivering right now stays out of every digest: it would reach the sink twice.
+    const auto in_flight = [this](std::int64_t alert_id, const std::string& sink) {
+        const auto it = sinks_.find(sink);
+        return it != sinks_.end() && it->second.in_flight == alert_id;
+    };
+    for (const auto& row : delivery_.due_digest_deliveries(now, kBatch)) {
+        if (in_flight(row.alert.id, row.sink)) continue;
         const std::string group = row.sink + "\n" + row.alert.kind + "\n" + reason_word(row.alert);
         if (!groups_done.insert(group).second) continue;
         std::vector<Alert> alerts;
         for (const auto& p : delivery_.pending_digest_deliveries(row.sink))
             if (p.alert.kind == row.alert.kind && reason_word(p.alert) == reason_word(row.alert) &&
-                p.next_attempt_at <= horizon && taken.insert(std::to_string(p.alert.id) + "@" + p.sink).second)
+                p.next_attempt_at <= horizon && !in_flight(p.alert.id, p.sink) && taken.insert(std::to_string(p.alert.id) + "@" + p.sink).second)
                 alerts.push_back(p.alert);
         if (alerts.size() < 2) continue;  // alone in its window: it goes as itself
         digests.emplace_back(row.sink, compose_digest(alerts, DigestCause::window, now));
@@ -215,21 +222,35 @@ bool AlertOutbox::limit_flood(const std::string& sink, SinkState& st, std::vecto
         if (r.alert.kind != "digest") alerts.push_back(r);
     if (alerts.empty()) return false;
 
-    const auto hold = [&](std::int64_t until) {
+    const auto hold_these = [&](std::int64_t until, const std::vector<DeliveryRow>& which) {
+        std::set<std::int64_t> held;
         in_transaction(ledger_, [&] {
-            for (const auto& r : alerts) delivery_.reschedule(r.alert.id, sink, until);
+            for (const auto& r : which) {
+                delivery_.reschedule(r.alert.id, sink, until);
+                held.insert(r.alert.id);
+            }
         });
-        round.held += static_cast<int>(alerts.size());
-        due.erase(std::remove_if(due.begin(), due.end(), [](const DeliveryRow& r) { return r.alert.kind != "digest"; }),
+        round.held += static_cast<int>(which.size());
+        due.erase(std::remove_if(due.begin(), due.end(), [&](const DeliveryRow& r) { return held.count(r.alert.id) > 0; }),
                   due.end());
     };
+    const auto hold = [&](std::int64_t until) { hold_these(until, alerts); };
     if (now < st.gather_until) {  // a burst is being gathered for its digest
         hold(st.gather_until);
         return true;
     }
-    if (now < st.hold_until) {  // a flood is on: what falls due waits for its next digest
-        hold(st.hold_until);
-        return true;
+    if (now < st.hold_until) {
+        // A flood is on: what falls due waits for its next digest, except urgent alerts while the
+        // sink has had fewer than flood_limit messages in the window (the digest counts as one):
+        // an unauthorised write does not wait ten minutes behind a catch-up.
+        auto room = settings_.flood_limit - static_cast<std::int64_t>(st.sent.size());
+        std::vector<DeliveryRow> wait;
+        for (const auto& r : alerts) {
+            if (r.alert.severity == Severity::urgent && room > 0) --room;
+            else wait.push_back(r);
+        }
+        hold_these(st.hold_until, wait);
+        return wait.size() == alerts.size();
     }
     const bool gathered_burst = st.gather_until != 0 && alerts.size() >= 2;
     st.gather_until = 0;
@@ -297,7 +318,12 @@ void AlertOutbox::serve(const std::string& sink, SinkState& st, std::int64_t now
         // owes goes as a backlog digest or back through the flood limit (sink_returned).
         if (st.down_until == 0) limit_flood(sink, st, due, now, round);
         if (due.empty()) continue;  // everything held or gathered: look again (a digest may be due)
-        dispatch(sink, st, due.front(), now, round);
+        // The most severe first (the oldest of them): on a slow relay an urgent alert does not
+        // queue behind high ones.
+        const auto next = std::max_element(due.begin(), due.end(), [](const DeliveryRow& a, const DeliveryRow& b) {
+            return a.alert.severity < b.alert.severity;
+        });
+        dispatch(sink, st, *next, now, round);
     }
 }
 
@@ -305,8 +331,18 @@ void AlertOutbox::dispatch(const std::string& sink, SinkState& st, const Deliver
                            OutboxRound& round) {
     st.sent.push_back(now);
     ++round.dispatched;
-    st.lane->submit(row.alert, [this, alive = std::weak_ptr<bool>(alive_), sink, row](const DeliveryResult& r) {
+    st.in_flight = row.alert.id;
+    // Threading is per sink: under the first alert of the write this sink was given, named by the
+    // message that carried it here (itself, or the digest it went in).
+    Alert sent = row.alert;
+    if (sent.kind == "write" && sent.write_id != 0) {
+        const auto t = delivery_.thread_on_sink(sent.write_id, sink, sent.id);
+        sent.in_reply_to_alert = t.root ? mail::bare_message_id(t.root, practice_ods_) : "";
+        sent.reply_carrier = t.digest ? mail::bare_message_id(t.digest, practice_ods_) : "";
+    }
+    st.lane->submit(sent, [this, alive = std::weak_ptr<bool>(alive_), sink, row](const DeliveryResult& r) {
         if (alive.expired() || stopped_) return;
+        sinks_[sink].in_flight = 0;
         if (current_round_) {  // an inline lane: inside deliver_due, which handles any error
             record(sink, row, r, current_now_, *current_round_);
             return;

@@ -120,6 +120,7 @@ private:
         std::deque<std::int64_t> sent;  // when messages were handed over, within flood_window
         std::int64_t gather_until = 0;  // flood: a burst is gathered until then, then one digest
         std::int64_t hold_until = 0;    // flood: due deliveries wait until then
+        std::int64_t in_flight = 0;     // the alert its lane is delivering now (0: none); never digested
         SinkTotals totals;
     };
     void gather_digests(std::int64_t now, OutboxRound& round);

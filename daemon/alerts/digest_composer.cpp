@@ -17,7 +17,7 @@ std::string upper(std::string s) {
     return s;
 }
 
-const char* opening(DigestCause cause) {
+std::string opening(DigestCause cause, std::size_t count) {
     switch (cause) {
         case DigestCause::window: return "These alerts arrived close together and are sent as one message.\n";
         case DigestCause::backlog:
@@ -26,7 +26,11 @@ const char* opening(DigestCause cause) {
         case DigestCause::flood:
             return "More alerts fell due at once than gpwatch sends one by one (a catch-up after downtime, "
                    "a backlog of old events, or the review checks after a restart), so they come together "
-                   "in this message, the most urgent first. Nothing was lost: each is below in full, and "
+                   "in this message, the most urgent first. Nothing was lost: " +
+                   std::string(count <= kFloodFullTexts
+                                   ? "each is below in full, and "
+                                   : "each is listed, the " + std::to_string(kFloodFullTexts) +
+                                         " most urgent are below in full, ") +
                    "'gpwatchctl alerts' lists them all. Alerts that fall due in the next few minutes come in "
                    "the next digest.\n";
     }
@@ -73,7 +77,7 @@ Alert compose_digest(const std::vector<Alert>& given, DigestCause cause, std::in
     }
 
     std::string b;
-    b += opening(cause);
+    b += opening(cause, alerts.size());
     b += "\n";
     // Every alert listed; a flood's list also says whose record each is about (its "Patient:"
     // line), as its full text may be further down or, past the first ones, left to gpwatchctl.

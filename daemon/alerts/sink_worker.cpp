@@ -38,6 +38,8 @@ void run(const std::shared_ptr<SinkWorker::State>& st, const std::string& name) 
             result = st->sink->deliver(job.first);
         } catch (const std::exception& e) {
             result = {false, true, std::string("the sink failed unexpectedly: ") + e.what()};
+        } catch (...) {
+            result = {false, true, "the sink failed unexpectedly"};
         }
         std::lock_guard lock(st->m);
         // Once stopping, nothing is posted: the loop may be gone, and the delivery stays pending.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/alerts/alert_router.hpp"
+
 namespace gpwatch {
 
 namespace {
@@ -44,6 +46,7 @@ AlertDelivery::AlertDelivery(boost::asio::any_io_executor loop, Ledger& ledger, 
                                                          settings_.calendar.time_zone);
     outbox_ = std::make_unique<alerts::AlertOutbox>(ledger_, std::move(lanes), settings_.delivery, settings_.calendar,
                                                     settings_.practice_ods, internal_.get());
+    more_to_do_ = more_to_do;
     outbox_->set_hooks({std::move(more_to_do), std::move(ledger_failed), {}});
     health_ = std::make_unique<alerts::HealthWatch>(*internal_, outbox_->deliveries());
     next_direct_id_ = kDirectIdBase +
@@ -121,6 +124,13 @@ bool AlertDelivery::raise_event(const std::string& key, const std::string& condi
 
 void AlertDelivery::tell_without_ledger(const std::string& condition, const std::string& headline,
                                         const std::string& detail, std::int64_t now) {
+    // A disk at the edge of full can fail, recover and fail again every few seconds: one message
+    // an hour is enough to bring the admin; the log and `gpwatchctl status` say the rest.
+    if (last_told_at_ != 0 && now - last_told_at_ < kTellAgainAfter) {
+        spdlog::error("{}: {} (the admin was told without the ledger {} s ago; not again within the hour)", headline,
+                      detail, now - last_told_at_);
+        return;
+    }
     Alert a;
     a.id = ++next_direct_id_;
     a.kind = "internal";
@@ -133,19 +143,52 @@ void AlertDelivery::tell_without_ledger(const std::string& condition, const std:
              practice_label(settings_) + "\n\nWhat to do: " + alerts::internal_what_to_do(condition) +
              "\n\n--\ngpwatch internal alert (" + condition + "), sent without the ledger: it could not be "
              "recorded\n";
-    int told = 0;
-    for (auto& [name, worker] : workers_) {
-        if (worker->needs_local_disk() || !worker->idle()) continue;
-        worker->submit(a, [name = name, id = a.id](const DeliveryResult& r) {
+    // Where the routes send this condition (the admin, unless a route says otherwise), less the
+    // sinks that write to the local disk that refuses.
+    std::vector<std::string> routed;
+    for (const auto& c : alerts::route(settings_.delivery, a)) routed.push_back(c.sink);
+    if (routed.empty()) routed = settings_.delivery.default_sinks;
+    untold_ = a;
+    untold_sinks_.clear();
+    std::string on_disk;
+    for (const auto& name : routed) {
+        const auto it = workers_.find(name);
+        if (it == workers_.end()) continue;
+        if (it->second->needs_local_disk()) on_disk += (on_disk.empty() ? "" : ", ") + name;
+        else untold_sinks_.insert(name);
+    }
+    if (untold_sinks_.empty()) {
+        spdlog::error("{}: {}; the sinks this condition is routed to ({}) write to the local disk, so nobody can be "
+                      "told until it takes writes (route internal alerts to an SMTP, webhook or task sink as well)",
+                      headline, detail, on_disk.empty() ? std::string("none") : on_disk);
+        return;
+    }
+    last_told_at_ = now;
+    tell_untold();
+}
+
+void AlertDelivery::tell_untold() {
+    for (auto it = untold_sinks_.begin(); it != untold_sinks_.end();) {
+        auto& worker = workers_.at(*it);
+        if (!worker->idle()) {  // busy with an alert of its own: told on the next try
+            ++it;
+            continue;
+        }
+        worker->submit(untold_, [this, name = *it, id = untold_.id](const DeliveryResult& r) {
             if (r.delivered) spdlog::warn("told {} (message {}) without the ledger", name, id);
             else spdlog::error("could not tell {} without the ledger: {}", name, r.error);
+            if (more_to_do_) more_to_do_();  // the lane is free again for what the outbox owes it
         });
-        ++told;
+        it = untold_sinks_.erase(it);
     }
-    if (told == 0)
-        spdlog::error("{}: {}; no sink that needs no local disk is free to carry it (configure an SMTP, webhook or "
-                      "task sink under delivery: to be told)",
-                      headline, detail);
+}
+
+void AlertDelivery::ledger_back() { untold_sinks_.clear(); }
+
+bool AlertDelivery::delivering() const {
+    for (const auto& [name, worker] : workers_)
+        if (!worker->idle()) return true;
+    return false;
 }
 
 void AlertDelivery::stop(std::chrono::milliseconds grace) {
@@ -153,7 +196,7 @@ void AlertDelivery::stop(std::chrono::milliseconds grace) {
     const auto until = std::chrono::steady_clock::now() + grace;
     for (auto& [name, worker] : workers_) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        worker->stop(std::max(left, std::chrono::milliseconds(0)));
+        if (!worker->stop(std::max(left, std::chrono::milliseconds(0)))) threads_left_ = true;
     }
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -67,14 +68,25 @@ public:
                      const std::string& headline, const std::string& detail, std::int64_t now);
 
     // Told without the ledger (it cannot record anything: the disk is full): one message through
-    // every sink that needs no local disk (SMTP, webhook, task) whose worker is free. Not
-    // retried, not recorded; the condition is recorded properly once the ledger works again.
+    // the sinks the condition is routed to (the admin's, by default) that need no local disk
+    // (SMTP, webhook, task); a sink busy now is given it by tell_untold(). Not recorded; the
+    // condition is recorded properly once the ledger works again. At most once an hour.
     void tell_without_ledger(const std::string& condition, const std::string& headline, const std::string& detail,
                              std::int64_t now);
+    // Hands that message to the sinks that were busy when it was made. Call while the ledger refuses.
+    void tell_untold();
+    // The ledger takes writes again: what was not yet told is recorded and told the usual way.
+    void ledger_back();
+
+    // True while some sink has a delivery in flight.
+    bool delivering() const;
 
     // gpwatchd is stopping: no more hand-overs, deliveries in flight are cancelled and abandoned
     // (retried after the restart). Waits at most `grace` in all for the workers.
     void stop(std::chrono::milliseconds grace);
+    // After stop(): some worker was still inside its sink when the grace ran out (a hung peer):
+    // its thread is left running, so the process should end without running static destructors.
+    bool threads_left() const { return threads_left_; }
 
     // Per sink: its type and what it has done since the start (gpwatchctl status).
     std::map<std::string, alerts::SinkTotals> totals() const;
@@ -87,6 +99,13 @@ private:
     std::unique_ptr<alerts::InternalAlerts> internal_;
     std::unique_ptr<alerts::AlertOutbox> outbox_;
     std::unique_ptr<alerts::HealthWatch> health_;
+    bool threads_left_ = false;
+    std::function<void()> more_to_do_;
+    // The message told without the ledger, and the sinks still to be given it.
+    Alert untold_;
+    std::set<std::string> untold_sinks_;
+    std::int64_t last_told_at_ = 0;
+    static constexpr std::int64_t kTellAgainAfter = 3600;
     std::int64_t next_direct_id_;  // ids of messages told without the ledger (see tell_without_ledger)
 };
 

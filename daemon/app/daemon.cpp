@@ -29,7 +29,10 @@ std::chrono::system_clock::time_point at_unix(std::int64_t t) {
 
 // How often a ledger that refused a write is tried again.
 constexpr auto kLedgerProbeEvery = std::chrono::seconds(5);
-// How long a stopping gpwatchd waits for sinks still delivering (then they are abandoned, and
+// How long a stopping gpwatchd gives its last delivery round: what is due when it stops goes
+// out, and what a sink takes in that time is recorded (not sent again after the restart).
+constexpr auto kDeliveryDrain = std::chrono::seconds(3);
+// Then how long it waits for the threads of sinks still delivering (they are abandoned, and
 // what they carried goes after the restart).
 constexpr auto kSinkGrace = std::chrono::seconds(2);
 
@@ -54,7 +57,8 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
       watchdog_timer_(ioc_),
       status_timer_(ioc_),
       probe_timer_(ioc_),
-      shutdown_guard_(ioc_) {
+      shutdown_guard_(ioc_),
+      drain_timer_(ioc_) {
     if (options_.state_dir_override) settings = with_state_dir(std::move(settings), *options_.state_dir_override);
     active_ = std::make_shared<const ActiveSettings>(std::move(settings));
     const auto& s = active_->settings;
@@ -70,8 +74,15 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
         throw StartRefused(e.what());
     }
 
-    auto opening = open_ledger(state_dir_, {s.duty_inbox.maildir, s.admin_inbox.maildir}, options_.new_ledger);
+    // Every Maildir gpwatchd delivers to: their messages are history, and carry alert ids.
+    std::vector<std::string> inboxes{s.duty_inbox.maildir, s.admin_inbox.maildir};
+    for (const auto& k : s.delivery.sinks)
+        if (k.type == "maildir" && !k.maildir.empty()) inboxes.push_back(k.maildir);
+    auto opening = open_ledger(state_dir_, inboxes, options_.new_ledger);
     ledger_ = std::move(opening.ledger);
+    // At once, before anything else can stop this start: the new ledger's first alert holds the
+    // id floor, so a later start without --new-ledger still continues above the old ids.
+    note_new_ledger(opening);
     pseudonymiser_ = std::make_unique<Pseudonymiser>(
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
@@ -79,7 +90,6 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     delivery_ = std::make_unique<AlertDelivery>(
         ioc_.get_executor(), *ledger_, s, [this] { request_delivery_round(); },
         [this](const std::string& what) { ledger_failed("cannot record an alert's delivery: " + what); });
-    note_new_ledger(opening);
     start_reporting();
     make_review_scheduler();
 }
@@ -190,6 +200,16 @@ void Daemon::start_inlets() {
 // Stops both inlets; what they handed over and is not committed is simply delivered again by
 // the next ones (nothing of it was acknowledged).
 void Daemon::stop_inlets() {
+    // What they last said, for status while they are stopped: nothing connected or in flight.
+    if (feed_) {
+        last_feed_ = feed_status();
+        last_feed_.connected = false;
+    }
+    if (mesh_) {
+        last_mesh_ = mesh_status();
+        last_mesh_.healthy = false;
+        last_mesh_.in_flight = 0;
+    }
     if (feed_) {
         auto* old = feed_.release();
         old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
@@ -454,6 +474,10 @@ void Daemon::ledger_failed(const std::string& what) {
                                           "writes again; nothing upstream is lost.",
                                    ledger_failed_since_);
     write_status();
+    arm_probe();
+}
+
+void Daemon::arm_probe() {
     probe_timer_.expires_after(kLedgerProbeEvery);
     probe_timer_.async_wait([this](error_code ec) {
         if (!ec) probe_ledger();
@@ -466,28 +490,32 @@ void Daemon::probe_ledger() {
     const auto now = now_unix();
     if (!ledger_->probe_write(now, why)) {
         ledger_error_ = why;
+        delivery_->tell_untold();
         write_status();
-        probe_timer_.expires_after(kLedgerProbeEvery);
-        probe_timer_.async_wait([this](error_code ec) {
-            if (!ec) probe_ledger();
-        });
+        arm_probe();
         return;
     }
     const auto since = ledger_failed_since_;
     const std::string last_error = ledger_error_;
+    // Recorded now that it can be: one alert for the whole episode. If even that fails, the
+    // ledger is not back: keep holding.
+    const auto& zone = active_->settings.calendar.time_zone;
+    const bool recorded = delivery_->raise_event(
+        "ledger_write_failed:" + std::to_string(since), alerts::condition::ledger_write_failed, Severity::high,
+        "the ledger could not be written for " + std::to_string((now - since + 59) / 60) + " min",
+        "from " + alerts::local_time_words(zone, since) + " to " + alerts::local_time_words(zone, now) +
+            " the ledger refused writes (" + last_error +
+            "). Nothing was lost: no acknowledgement went upstream meanwhile, and the feed and MESH resumed from the "
+            "last commit.",
+        now);
+    if (!recorded) {
+        arm_probe();
+        return;
+    }
     ledger_failed_since_ = 0;
     ledger_error_.clear();
+    delivery_->ledger_back();
     spdlog::warn("the ledger takes writes again after {} s; resuming from the last commit", now - since);
-    // Recorded now that it can be: one alert for the whole episode.
-    delivery_->raise_event("ledger_write_failed:" + std::to_string(since), alerts::condition::ledger_write_failed,
-                           Severity::high, "the ledger could not be written for " + std::to_string((now - since + 59) / 60) +
-                                               " min",
-                           "from " + alerts::local_time_words(active_->settings.calendar.time_zone, since) + " to " +
-                               alerts::local_time_words(active_->settings.calendar.time_zone, now) +
-                               " the ledger refused writes (" + last_error +
-                               "). Nothing was lost: no acknowledgement went upstream meanwhile, and the feed and MESH "
-                               "resumed from the last commit.",
-                           now);
     start_inlets();
     deadlines_loaded_ = false;
     review_->reload_all();
@@ -597,9 +625,8 @@ void Daemon::begin_shutdown(const char* why) {
         spdlog::warn("drain took too long; stopping now (nothing unacknowledged is lost)");
         ioc_.stop();
     });
-    auto finish = [this] {
-        flush();
-        // Deliveries in flight are abandoned: still pending in the ledger, they go after the
+    auto stop_all = [this] {
+        // Deliveries still in flight are abandoned: pending in the ledger, they go after the
         // restart (sinks are idempotent on the alert id). A stalled sink cannot hold us here.
         delivery_->stop(kSinkGrace);
         review_->stop();
@@ -616,6 +643,10 @@ void Daemon::begin_shutdown(const char* why) {
         mesh_.reset();
         write_status();
     };
+    auto finish = [this, stop_all] {
+        flush();
+        drain_deliveries(std::chrono::steady_clock::now() + kDeliveryDrain, stop_all);
+    };
     // Both inlets stop before the last commit; what they handed over is committed by finish().
     auto pending_stops = std::make_shared<int>((feed_ ? 1 : 0) + (mesh_ ? 1 : 0));
     auto one_stopped = [this, finish, pending_stops] {
@@ -626,6 +657,30 @@ void Daemon::begin_shutdown(const char* why) {
     if (*pending_stops == 0) asio::post(ioc_, finish);
     if (feed_) feed_->stop(one_stopped);
     if (mesh_) mesh_->stop(one_stopped);
+}
+
+void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then) {
+    if (!ledger_failed_since_) {
+        try {
+            delivery_->deliver(now_unix());
+        } catch (const std::exception& e) {
+            spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());
+        }
+    }
+    // Results come back on this loop and are recorded as they come; look again shortly.
+    // The look holds itself only weakly; the timer's handler holds it while it waits.
+    auto look = std::make_shared<std::function<void()>>();
+    *look = [this, until, then, weak = std::weak_ptr<std::function<void()>>(look)] {
+        if (!delivery_->delivering() || std::chrono::steady_clock::now() >= until) {
+            then();
+            return;
+        }
+        drain_timer_.expires_after(std::chrono::milliseconds(50));
+        drain_timer_.async_wait([self = weak.lock()](error_code ec) {
+            if (!ec && self) (*self)();
+        });
+    };
+    (*look)();
 }
 
 }  // namespace gpwatch

@@ -14,6 +14,7 @@
 // seconds; once a write succeeds it records what happened and picks up where the ledger left off.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,8 @@ public:
     ~Daemon();
     // Runs until SIGTERM/SIGINT; returns the process exit code.
     int run();
+    // After run(): a sink's thread was abandoned inside a hung delivery (see AlertDelivery).
+    bool threads_left() const { return delivery_ && delivery_->threads_left(); }
 
 private:
     void on_event(RecordEvent&& ev);
@@ -66,6 +69,9 @@ private:
     void wait_signals();
     void reload();
     void begin_shutdown(const char* why);
+    // Stopping: one last delivery round, then `then` once no sink is delivering or `until` has
+    // passed, whichever is first.
+    void drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then);
     void start_inlets();
     void stop_inlets();
     void start_feed();
@@ -80,9 +86,12 @@ private:
     // The ledger refused a write: see the class comment.
     void ledger_failed(const std::string& what);
     void probe_ledger();
+    void arm_probe();  // probe_ledger() again in a few seconds
     void note_new_ledger(const LedgerOpening& opening);
     // gpwatchd.status, every few seconds and at each change of state (daemon_status.cpp).
     status::RuntimeStatus runtime_status() const;
+    status::FeedStatus feed_status() const;  // feed_ must be running
+    status::MeshStatus mesh_status() const;  // mesh_ must be running
     void write_status();
     void arm_status_timer();
 
@@ -111,6 +120,7 @@ private:
     boost::asio::steady_timer status_timer_;
     boost::asio::steady_timer probe_timer_;
     boost::asio::steady_timer shutdown_guard_;
+    boost::asio::steady_timer drain_timer_;  // stopping: waits for sinks still delivering
     std::int64_t started_at_ = 0;
     bool ready_ = false;
     bool deadlines_loaded_ = false;
@@ -119,6 +129,9 @@ private:
     // The ledger refuses writes: since when (unix seconds; 0: it takes them) and why.
     std::int64_t ledger_failed_since_ = 0;
     std::string ledger_error_;
+    // The feed's and MESH's last word when they were stopped (status while degraded).
+    status::FeedStatus last_feed_;
+    status::MeshStatus last_mesh_;
     int exit_code_ = 0;
 };
 

@@ -141,9 +141,10 @@ void DeliveryLedger::mark_silenced(std::int64_t alert_id, std::int64_t silence_i
     m.run();
 }
 
-std::vector<DeliveryRow> DeliveryLedger::due_deliveries(std::int64_t now, int limit) {
+std::vector<DeliveryRow> DeliveryLedger::due_digest_deliveries(std::int64_t now, int limit) {
     auto s = db_.prepare(delivery_select(
-        "WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, a.id LIMIT ?2"));
+        "WHERE d.state = 'pending' AND d.mode = 'digest' AND d.next_attempt_at <= ?1 "
+        "ORDER BY d.next_attempt_at, a.id LIMIT ?2"));
     s.bind(1, now).bind(2, std::int64_t{limit});
     return read_deliveries(s);
 }
@@ -217,7 +218,7 @@ void DeliveryLedger::settle_digest_members(std::int64_t digest_id, const std::st
 void DeliveryLedger::delivery_succeeded(std::int64_t alert_id, const std::string& sink, std::int64_t now) {
     auto s = db_.prepare(
         "UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?3 "
-        "WHERE alert_id = ?1 AND sink = ?2");
+        "WHERE alert_id = ?1 AND sink = ?2 AND state = 'pending'");
     s.bind(1, alert_id).bind(2, sink).bind(3, now);
     s.run();
     refresh_alert(alert_id);
@@ -229,7 +230,7 @@ void DeliveryLedger::delivery_retry(std::int64_t alert_id, const std::string& si
                                     const std::string& error, std::int64_t now) {
     auto s = db_.prepare(
         "UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4, "
-        "first_failed_at = coalesce(first_failed_at, ?5) WHERE alert_id = ?1 AND sink = ?2");
+        "first_failed_at = coalesce(first_failed_at, ?5) WHERE alert_id = ?1 AND sink = ?2 AND state = 'pending'");
     s.bind(1, alert_id).bind(2, sink).bind(3, next_attempt_at).bind(4, error).bind(5, now);
     s.run();
     refresh_alert(alert_id);
@@ -238,7 +239,7 @@ void DeliveryLedger::delivery_retry(std::int64_t alert_id, const std::string& si
 void DeliveryLedger::delivery_failed(std::int64_t alert_id, const std::string& sink, const std::string& error) {
     auto s = db_.prepare(
         "UPDATE alert_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?3 "
-        "WHERE alert_id = ?1 AND sink = ?2");
+        "WHERE alert_id = ?1 AND sink = ?2 AND state = 'pending'");
     s.bind(1, alert_id).bind(2, sink).bind(3, error);
     s.run();
     refresh_alert(alert_id);
@@ -380,6 +381,22 @@ std::int64_t DeliveryLedger::first_alert_of_write(std::int64_t write_id) {
     auto s = db_.prepare("SELECT min(id) FROM alerts WHERE write_id = ?1 AND kind = 'write'");
     s.bind(1, write_id);
     return s.step() && !s.is_null(0) ? s.int64(0) : 0;
+}
+
+DeliveryLedger::ThreadOnSink DeliveryLedger::thread_on_sink(std::int64_t write_id, const std::string& sink,
+                                                            std::int64_t alert_id) {
+    auto s = db_.prepare(
+        "SELECT d.alert_id, coalesce(d.digest_id, 0) "
+        "FROM alerts a JOIN alert_deliveries d ON d.alert_id = a.id AND d.sink = ?2 "
+        "WHERE a.write_id = ?1 AND a.kind = 'write' AND a.id < ?3 AND d.state != 'failed' "
+        "ORDER BY a.id LIMIT 1");
+    s.bind(1, write_id).bind(2, sink).bind(3, alert_id);
+    ThreadOnSink t;
+    if (s.step()) {
+        t.root = s.int64(0);
+        t.digest = s.int64(1);
+    }
+    return t;
 }
 
 void DeliveryLedger::set_in_reply_to(std::int64_t alert_id, const std::string& message_id) {

@@ -81,8 +81,9 @@ public:
     void mark_silenced(std::int64_t alert_id, std::int64_t silence_id, std::int64_t now);
 
     // --- the per-sink outbox
-    std::vector<DeliveryRow> due_deliveries(std::int64_t now, int limit);
-    // The same for one sink, oldest first; limit -1: all of them.
+    // Due deliveries of digest-mode routes (every sink), oldest first.
+    std::vector<DeliveryRow> due_digest_deliveries(std::int64_t now, int limit);
+    // Due deliveries of one sink, oldest first; limit -1: all of them.
     std::vector<DeliveryRow> due_deliveries_for(const std::string& sink, std::int64_t now, int limit);
     // Moves a pending delivery to `at` without counting an attempt (held back on purpose: a
     // flood's hold, or a sink that is back and owes it at once).
@@ -126,6 +127,14 @@ public:
     // The first alert raised about a write (the one every later alert about it threads under); 0: none.
     std::int64_t first_alert_of_write(std::int64_t write_id);
     void set_in_reply_to(std::int64_t alert_id, const std::string& message_id);
+    // What an alert about `write_id` threads under on `sink`: the first earlier alert of that write
+    // the sink was given (silenced ones never were; failed ones are left out), and the digest that
+    // carried it there if it went in one. Both 0 when this is the first the sink hears of the write.
+    struct ThreadOnSink {
+        std::int64_t root = 0;
+        std::int64_t digest = 0;
+    };
+    ThreadOnSink thread_on_sink(std::int64_t write_id, const std::string& sink, std::int64_t alert_id);
     DeliveryStatus status(std::int64_t now);
 
 private:

@@ -89,7 +89,11 @@ def main(workdir):
     both = [a for a in write_alerts if a["reason"] == "unreviewed_escalated"]
     check(both, "no write was past its escalation time (the replay should make many)")
 
-    # Threads: every follow-up message names its write's first alert.
+    # Threads: every follow-up message names its write's first alert, and replies to the message
+    # that carried it.
+    message_ids = {h["Message-ID"] for h, _ in messages}
+    carried_in = {h["Message-ID"]: {int(x) for x in h["X-Gpwatch-Covers"].split(", ")}
+                  for h, _ in messages if h.get("X-Gpwatch-Kind") == "digest"}
     first_of = {}
     for a in sorted(write_alerts, key=lambda a: a["id"]):
         first_of.setdefault(a["write_id"], a["id"])
@@ -103,8 +107,13 @@ def main(workdir):
             continue
         follow_ups += 1
         parent = f"<alert-{first_of[write_id]}.C84001@gpwatch.invalid>"
-        check(h.get("In-Reply-To") == parent and parent in h.get("References", ""),
-              f"alert {alert_id} does not thread under {parent}: {h.get('In-Reply-To')!r}")
+        check(parent in h.get("References", ""), f"alert {alert_id}'s References do not name {parent}: "
+              f"{h.get('References')!r}")
+        # The reply names a message the inbox holds: the first alert, or the digest it went in.
+        reply = h.get("In-Reply-To")
+        check(reply in message_ids, f"alert {alert_id} replies to {reply!r}, which is in no message of the inbox")
+        check(reply == parent or first_of[write_id] in carried_in.get(reply, ()),
+              f"alert {alert_id} replies to {reply!r}, which does not carry its write's first alert")
     log(f"{len(messages)} messages carry all {len(ids)} alerts exactly once ({len(digests)} digests); "
         f"{follow_ups} follow-up message(s), each threaded under its write's first")
     check(status["daemon"]["running"], "status did not see gpwatchd running")
@@ -124,8 +133,11 @@ def main(workdir):
             pass
         log(f"restart: READY=1 after {time.time() - t0:.2f} s")
         time.sleep(15)
-        after = len(maildir_messages(inbox))
+        everything = maildir_messages(inbox)
+        after = len(everything)
         check(after - before <= MAX_MESSAGES, f"the restart sent {after - before} messages")
+        again = [k for k, n in carried_by(everything).items() if n > 1]
+        check(not again, f"the restart sent alerts again that were already delivered: {again[:5]}")
         rc, _ = daemon.terminate()
         check(rc == 0, f"gpwatchd exited {rc} after the restart")
         log(f"restart: {after - before} new message(s) in the duty inbox")

@@ -8,6 +8,7 @@
 
 #include <date/date.h>
 
+#include "connectors/mail/rfc5322.hpp"
 #include "daemon/alerts/alert_outbox.hpp"
 #include "daemon/alerts/internal_alerts.hpp"
 #include "tests/unit/alerts/delivery_fixture.hpp"
@@ -525,4 +526,124 @@ TEST_F(DeliveryPipeline, ASlowSinkHoldsOneDeliveryInFlightAndDelaysOnlyItself) {
     ob.stop();
     slow.answer({true, false, ""});
     EXPECT_EQ(state_of(b), "pending");
+}
+
+namespace {
+
+DeliverySettings one_held_sink(std::vector<RouteSettings> routes) {
+    DeliverySettings d;
+    SinkSettings s;
+    s.name = "slow";
+    s.type = "maildir";
+    d.sinks.push_back(s);
+    d.routes = std::move(routes);
+    d.default_sinks = {"slow"};
+    d.digest_window = 300s;
+    return d;
+}
+
+}  // namespace
+
+// A digest-route alert handed to a slow sink alone must not also be gathered into the digest of
+// the next window while it is still in flight: the GP would get it twice.
+TEST_F(DeliveryPipeline, AnAlertInFlightIsNeverAlsoGatheredIntoADigest) {
+    HeldLane slow;
+    alerts::AlertOutbox ob(*ledger_, std::map<std::string, alerts::DeliveryLane*>{{"slow", &slow}},
+                           one_held_sink({route_of({"info"}, {"slow"}, true)}), calendar_, "C84001", internal_.get());
+    std::int64_t now = at(kMonday, 10h);
+    ob.set_hooks({[] {}, {}, [&] { return now; }});
+    const auto x = add_write_alert("RT5", Reason::unknown_writer, Severity::info, now);
+    ob.deliver_due(now);
+    now += 300;
+    ob.deliver_due(now);
+    ASSERT_EQ(slow.handed, std::vector<std::int64_t>{x}) << "alone in its window: as itself";
+    // While the slow peer thinks, another of the same group is raised, and its window ends.
+    const auto y = add_write_alert("RT5", Reason::unknown_writer, Severity::info, now);
+    ob.deliver_due(now);
+    now += 300;
+    ob.deliver_due(now);
+    slow.answer({true, false, ""});
+    ob.deliver_due(now);
+    EXPECT_EQ(slow.handed, (std::vector<std::int64_t>{x, y})) << "y goes as itself; x is in no digest";
+    slow.answer({true, false, ""});
+    EXPECT_EQ(state_of(x), "delivered");
+    EXPECT_EQ(state_of(y), "delivered");
+}
+
+TEST_F(DeliveryPipeline, TheMostSevereDueAlertGoesFirst) {
+    HeldLane slow;
+    alerts::AlertOutbox ob(*ledger_, std::map<std::string, alerts::DeliveryLane*>{{"slow", &slow}},
+                           one_held_sink({}), calendar_, "C84001", internal_.get());
+    const auto now = at(kMonday, 10h);
+    ob.set_hooks({[] {}, {}, [&] { return now; }});
+    const auto high1 = add_write_alert("RT5", Reason::unknown_writer, Severity::high, now);
+    add_write_alert("RT5", Reason::unknown_writer, Severity::high, now);
+    const auto urgent = add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, now);
+    ob.deliver_due(now);
+    ASSERT_EQ(slow.handed, std::vector<std::int64_t>{urgent}) << "not behind the two high ones";
+    slow.answer({true, false, ""});
+    ob.deliver_due(now);
+    EXPECT_EQ(slow.handed.back(), high1) << "then the oldest of the rest";
+}
+
+// After a flood digest, non-urgent alerts wait for the next one; an urgent alert still goes at
+// once while the sink has room under the limit.
+TEST_F(DeliveryPipeline, AnUrgentAlertDoesNotWaitOutAFloodPause) {
+    auto d = two_sinks();
+    d.routes.clear();
+    d.flood_limit = 3;
+    d.flood_window = 600s;
+    auto ob = outbox(d);
+    const auto t0 = at(kMonday, 10h);
+    for (int i = 0; i < 10; ++i) add_write_alert("RT5", Reason::unreviewed_overdue, Severity::high, t0);
+    ob->deliver_due(t0);
+    ob->deliver_due(t0 + 10);
+    ASSERT_EQ(mail_.received.size(), 1u);
+    ASSERT_EQ(mail_.received.front().kind, "digest");
+    const auto high = add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + 60);
+    const auto urgent = add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, t0 + 60);
+    ob->deliver_due(t0 + 60);
+    ASSERT_EQ(mail_.received.size(), 2u);
+    EXPECT_EQ(mail_.received.back().id, urgent);
+    EXPECT_EQ(state_of(high), "pending") << "the high one waits for the next digest";
+    // The limit still holds for urgent ones: two more fill it (digest + 2), the third waits.
+    const auto u2 = add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, t0 + 70);
+    const auto u3 = add_write_alert("RW1", Reason::unauthorised_write, Severity::urgent, t0 + 80);
+    ob->deliver_due(t0 + 70);
+    ob->deliver_due(t0 + 80);
+    EXPECT_EQ(state_of(u2), "delivered");
+    EXPECT_EQ(state_of(u3), "pending");
+}
+
+// A write whose first alert reached the inbox inside a flood digest: its follow-up replies to the
+// digest (the message the inbox holds), and References names both.
+TEST_F(DeliveryPipeline, AFollowUpRepliesToTheDigestThatCarriedItsFirstAlert) {
+    auto d = two_sinks();
+    d.routes.clear();
+    d.flood_limit = 2;
+    d.flood_window = 600s;
+    auto ob = outbox(d);
+    const auto t0 = at(kMonday, 10h);
+    add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
+    add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
+    const auto first = add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
+    ob->deliver_due(t0);
+    ob->deliver_due(t0 + 10);
+    ASSERT_EQ(mail_.received.size(), 1u);
+    const auto digest = mail_.received.front().id;
+    const auto overdue = add_alert_on_last_write(Reason::unreviewed_overdue, Severity::high, t0 + 700);
+    ob->deliver_due(t0 + 700);
+    ASSERT_EQ(mail_.received.size(), 2u);
+    const auto& f = mail_.received.back();
+    ASSERT_EQ(f.id, overdue);
+    EXPECT_EQ(f.in_reply_to_alert, "alert-" + std::to_string(first) + ".C84001@gpwatch.invalid");
+    EXPECT_EQ(f.reply_carrier, "alert-" + std::to_string(digest) + ".C84001@gpwatch.invalid");
+    const auto message = mail::format_message(f, {"gpwatch@example.org", "duty@example.org", "C84001"});
+    EXPECT_NE(message.find("In-Reply-To: <alert-" + std::to_string(digest) + ".C84001@gpwatch.invalid>\r\n"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("References: <alert-" + std::to_string(first) + ".C84001@gpwatch.invalid> <alert-" +
+                           std::to_string(digest) + ".C84001@gpwatch.invalid>\r\n"),
+              std::string::npos)
+        << message;
 }

@@ -27,8 +27,10 @@ TEST(WordTables, TheShippedTablesSayWhatAGpReads) {
     EXPECT_EQ(w.job_role("R8001"), "nurse");
     EXPECT_EQ(w.job_role("R0260"), "GP");
     EXPECT_EQ(w.job_role("R1290"), "pharmacist");
-    // What the tables do not know is shown as it is, never dropped.
-    EXPECT_EQ(w.record_type("Specimen"), "Specimen");
+    // What the tables do not know is shown in its own words, never dropped or run together.
+    EXPECT_EQ(w.record_type("Specimen"), "specimen");
+    EXPECT_EQ(WordTables{}.record_type("QuestionnaireResponse"), "questionnaire response");
+    EXPECT_EQ(WordTables{}.record_type(""), "");
     EXPECT_EQ(w.job_role("R9999"), "role R9999");
     EXPECT_EQ(w.job_role(""), "");
 }

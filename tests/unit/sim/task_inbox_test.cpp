@@ -34,7 +34,7 @@ std::string field_of(const std::string& reply_body) {
     return std::string(json::parse(reply_body).as_object().at("field").as_string());
 }
 
-TEST(TaskInbox, CreatesThenDedupesToTheFirstIdAndJournalsOnce) {
+TEST(TaskInbox, CreatesThenDedupesToTheFirstIdAndJournalsTheRepeatApart) {
     const std::string path = testing::TempDir() + "task_inbox_journal_" + std::to_string(::getpid()) + ".jsonl";
     std::remove(path.c_str());
     {
@@ -59,7 +59,10 @@ TEST(TaskInbox, CreatesThenDedupesToTheFirstIdAndJournalsOnce) {
         EXPECT_EQ(inbox.task_count(), 2u);
     }
     const auto lines = journal_lines(path);
-    ASSERT_EQ(lines.size(), 2u) << "the duplicate is not journalled";
+    ASSERT_EQ(lines.size(), 3u) << "the task, its repeat, the other task";
+    EXPECT_EQ(lines[1].at("type").as_string(), "task_repeated") << "a repeat is no second task";
+    EXPECT_EQ(lines[1].at("dedupe_key").as_string(), "gpwatch-C84001-alert-3");
+    EXPECT_EQ(lines[1].at("task_id").as_string(), lines[0].at("task_id").as_string());
     EXPECT_EQ(lines[0].at("type").as_string(), "task");
     EXPECT_EQ(lines[0].at("dedupe_key").as_string(), "gpwatch-C84001-alert-3");
     EXPECT_EQ(lines[0].at("patient").at("nhs_number").as_string(), "9434765919");
