@@ -52,6 +52,14 @@ protected:
         d.digest_window = 300s;
         return d;
     }
+    // Both sinks, no routes (everything to mail), at most `limit` messages per sink in 10 minutes.
+    DeliverySettings flood_limited(int limit) {
+        auto d = two_sinks();
+        d.routes.clear();
+        d.flood_limit = limit;
+        d.flood_window = 600s;
+        return d;
+    }
     std::unique_ptr<alerts::AlertOutbox> outbox(const DeliverySettings& d) {
         return std::make_unique<alerts::AlertOutbox>(
             *ledger_, std::map<std::string, AlertSink*>{{"mail", &mail_}, {"task", &task_}}, d, calendar_, "C84001",
@@ -386,11 +394,7 @@ TEST_F(DeliveryPipeline, AFollowUpIsNoEscalationForRoutes) {
 // beyond that goes as one digest listing each alert, and what falls due during the pause waits
 // for the next one.
 TEST_F(DeliveryPipeline, ABurstBeyondTheFloodLimitGoesAsOneDigestAndTheRestWaits) {
-    auto d = two_sinks();
-    d.routes.clear();
-    d.flood_limit = 5;
-    d.flood_window = 600s;
-    auto ob = outbox(d);
+    auto ob = outbox(flood_limited(5));
     const auto t0 = at(kMonday, 10h);
     std::vector<std::int64_t> ids;
     // A catch-up: 40 alerts fall due at once.
@@ -431,11 +435,7 @@ TEST_F(DeliveryPipeline, ABurstBeyondTheFloodLimitGoesAsOneDigestAndTheRestWaits
 }
 
 TEST_F(DeliveryPipeline, UnderTheFloodLimitAlertsGoOneByOne) {
-    auto d = two_sinks();
-    d.routes.clear();
-    d.flood_limit = 5;
-    d.flood_window = 600s;
-    auto ob = outbox(d);
+    auto ob = outbox(flood_limited(5));
     const auto t0 = at(kMonday, 10h);
     for (int i = 0; i < 5; ++i) {
         add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0 + i);
@@ -589,11 +589,7 @@ TEST_F(DeliveryPipeline, TheMostSevereDueAlertGoesFirst) {
 // After a flood digest, non-urgent alerts wait for the next one; an urgent alert still goes at
 // once while the sink has room under the limit.
 TEST_F(DeliveryPipeline, AnUrgentAlertDoesNotWaitOutAFloodPause) {
-    auto d = two_sinks();
-    d.routes.clear();
-    d.flood_limit = 3;
-    d.flood_window = 600s;
-    auto ob = outbox(d);
+    auto ob = outbox(flood_limited(3));
     const auto t0 = at(kMonday, 10h);
     for (int i = 0; i < 10; ++i) add_write_alert("RT5", Reason::unreviewed_overdue, Severity::high, t0);
     ob->deliver_due(t0);
@@ -618,11 +614,7 @@ TEST_F(DeliveryPipeline, AnUrgentAlertDoesNotWaitOutAFloodPause) {
 // A write whose first alert reached the inbox inside a flood digest: its follow-up replies to the
 // digest (the message the inbox holds), and References names both.
 TEST_F(DeliveryPipeline, AFollowUpRepliesToTheDigestThatCarriedItsFirstAlert) {
-    auto d = two_sinks();
-    d.routes.clear();
-    d.flood_limit = 2;
-    d.flood_window = 600s;
-    auto ob = outbox(d);
+    auto ob = outbox(flood_limited(2));
     const auto t0 = at(kMonday, 10h);
     add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
     add_write_alert("RT5", Reason::unknown_writer, Severity::high, t0);
