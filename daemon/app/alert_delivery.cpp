@@ -127,8 +127,10 @@ void AlertDelivery::tell_without_ledger(const std::string& condition, const std:
     // A disk at the edge of full can fail, recover and fail again every few seconds: one message
     // an hour is enough to bring the admin; the log and `gpwatchctl status` say the rest.
     if (last_told_at_ != 0 && now - last_told_at_ < kTellAgainAfter) {
-        spdlog::error("{}: {} (the admin was told without the ledger {} s ago; not again within the hour)", headline,
-                      detail, now - last_told_at_);
+        // Held, not dropped: told when the hour is up if the ledger still refuses by then.
+        held_ = HeldTell{condition, headline, detail, last_told_at_ + kTellAgainAfter};
+        spdlog::error("{}: {} (the admin was told without the ledger {} s ago; told again in {} s if this lasts)",
+                      headline, detail, now - last_told_at_, held_->at - now);
         return;
     }
     Alert a;
@@ -164,10 +166,20 @@ void AlertDelivery::tell_without_ledger(const std::string& condition, const std:
         return;
     }
     last_told_at_ = now;
-    tell_untold();
+    hand_untold();
 }
 
-void AlertDelivery::tell_untold() {
+void AlertDelivery::tell_untold(std::int64_t now) {
+    if (held_ && now >= held_->at) {
+        const auto h = std::move(*held_);
+        held_.reset();
+        tell_without_ledger(h.condition, h.headline, h.detail, now);
+        return;  // it hands the message to every free sink itself
+    }
+    hand_untold();
+}
+
+void AlertDelivery::hand_untold() {
     for (auto it = untold_sinks_.begin(); it != untold_sinks_.end();) {
         auto& worker = workers_.at(*it);
         if (!worker->idle()) {  // busy with an alert of its own: told on the next try
@@ -183,7 +195,10 @@ void AlertDelivery::tell_untold() {
     }
 }
 
-void AlertDelivery::ledger_back() { untold_sinks_.clear(); }
+void AlertDelivery::ledger_back() {
+    untold_sinks_.clear();
+    held_.reset();
+}
 
 bool AlertDelivery::delivering() const {
     for (const auto& [name, worker] : workers_)

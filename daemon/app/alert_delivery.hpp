@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -70,11 +71,13 @@ public:
     // Told without the ledger (it cannot record anything: the disk is full): one message through
     // the sinks the condition is routed to (the admin's, by default) that need no local disk
     // (SMTP, webhook, task); a sink busy now is given it by tell_untold(). Not recorded; the
-    // condition is recorded properly once the ledger works again. At most once an hour.
+    // condition is recorded properly once the ledger works again. At most once an hour: a second
+    // episode within the hour is held and told by tell_untold() when the hour is up.
     void tell_without_ledger(const std::string& condition, const std::string& headline, const std::string& detail,
                              std::int64_t now);
-    // Hands that message to the sinks that were busy when it was made. Call while the ledger refuses.
-    void tell_untold();
+    // Hands that message to the sinks that were busy when it was made, or tells a held one whose
+    // hour is up. Call every few seconds while the ledger refuses.
+    void tell_untold(std::int64_t now);
     // The ledger takes writes again: what was not yet told is recorded and told the usual way.
     void ledger_back();
 
@@ -105,6 +108,12 @@ private:
     Alert untold_;
     std::set<std::string> untold_sinks_;
     std::int64_t last_told_at_ = 0;
+    void hand_untold();  // the message told without the ledger, to the sinks owed it that are free
+    struct HeldTell {
+        std::string condition, headline, detail;
+        std::int64_t at = 0;  // when it may be told
+    };
+    std::optional<HeldTell> held_;
     static constexpr std::int64_t kTellAgainAfter = 3600;
     std::int64_t next_direct_id_;  // ids of messages told without the ledger (see tell_without_ledger)
 };

@@ -35,6 +35,8 @@ constexpr auto kDeliveryDrain = std::chrono::seconds(3);
 // Then how long it waits for the threads of sinks still delivering (they are abandoned, and
 // what they carried goes after the restart).
 constexpr auto kSinkGrace = std::chrono::seconds(2);
+// Stopping takes at most this long, whatever stalls (systemd's TimeoutStopSec is 15 s).
+constexpr auto kShutdownGuard = std::chrono::seconds(8);
 
 }  // namespace
 
@@ -237,6 +239,7 @@ void Daemon::start_mesh() {
         spdlog::info("mesh: not configured; Update Record messages are not being fetched");
         return;
     }
+    mesh_started_at_ = now_unix();
     mesh_ = std::make_unique<MeshInlet>(
         ioc_.get_executor(), active_->settings, [this](RecordEvent&& ev) { on_event(std::move(ev)); },
         [this](const mesh::MeshReport& r) { on_mesh_report(r); });
@@ -490,7 +493,7 @@ void Daemon::probe_ledger() {
     const auto now = now_unix();
     if (!ledger_->probe_write(now, why)) {
         ledger_error_ = why;
-        delivery_->tell_untold();
+        delivery_->tell_untold(now);
         write_status();
         arm_probe();
         return;
@@ -619,10 +622,12 @@ void Daemon::begin_shutdown(const char* why) {
     spdlog::info("{}: draining", why);
     write_status();
     // If draining stalls (a hung peer, a slow disk), stop anyway well inside systemd's timeout.
-    shutdown_guard_.expires_after(std::chrono::seconds(8));
+    const auto guard_at = std::chrono::steady_clock::now() + kShutdownGuard;
+    shutdown_guard_.expires_at(guard_at);
     shutdown_guard_.async_wait([this](error_code ec) {
         if (ec) return;
         spdlog::warn("drain took too long; stopping now (nothing unacknowledged is lost)");
+        delivery_->stop(std::chrono::milliseconds(0));  // so an abandoned sink thread is known at exit
         ioc_.stop();
     });
     auto stop_all = [this] {
@@ -643,9 +648,12 @@ void Daemon::begin_shutdown(const char* why) {
         mesh_.reset();
         write_status();
     };
-    auto finish = [this, stop_all] {
+    auto finish = [this, stop_all, guard_at] {
         flush();
-        drain_deliveries(std::chrono::steady_clock::now() + kDeliveryDrain, stop_all);
+        // Within the guard, leaving the sinks' grace and a margin.
+        const auto until = std::min(std::chrono::steady_clock::now() + kDeliveryDrain,
+                                    guard_at - kSinkGrace - std::chrono::milliseconds(500));
+        drain_deliveries(until, stop_all);
     };
     // Both inlets stop before the last commit; what they handed over is committed by finish().
     auto pending_stops = std::make_shared<int>((feed_ ? 1 : 0) + (mesh_ ? 1 : 0));
@@ -660,18 +668,24 @@ void Daemon::begin_shutdown(const char* why) {
 }
 
 void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then) {
-    if (!ledger_failed_since_) {
+    // Rounds until nothing is due that a free sink could take, or time is up: each round hands
+    // what is due to the free sinks; their results come back on this loop and are recorded.
+    const auto round = [this] {
+        if (ledger_failed_since_) return 0;
         try {
-            delivery_->deliver(now_unix());
+            return delivery_->deliver(now_unix()).dispatched;
         } catch (const std::exception& e) {
             spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());
+            return 0;
         }
-    }
-    // Results come back on this loop and are recorded as they come; look again shortly.
+    };
+    round();
     // The look holds itself only weakly; the timer's handler holds it while it waits.
     auto look = std::make_shared<std::function<void()>>();
-    *look = [this, until, then, weak = std::weak_ptr<std::function<void()>>(look)] {
-        if (!delivery_->delivering() || std::chrono::steady_clock::now() >= until) {
+    *look = [this, until, then, round, weak = std::weak_ptr<std::function<void()>>(look)] {
+        const bool time_up = std::chrono::steady_clock::now() >= until;
+        if (!time_up && !delivery_->delivering()) round();  // a sink came back free: what is next
+        if (time_up || !delivery_->delivering()) {
             then();
             return;
         }

@@ -132,6 +132,7 @@ private:
     // The feed's and MESH's last word when they were stopped (status while degraded).
     status::FeedStatus last_feed_;
     status::MeshStatus last_mesh_;
+    std::int64_t mesh_started_at_ = 0;  // the MESH client running now was started then
     int exit_code_ = 0;
 };
 

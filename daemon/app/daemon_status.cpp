@@ -62,7 +62,7 @@ status::RuntimeStatus Daemon::runtime_status() const {
         // A poll that never ends (a peer that accepts and never answers past every time-out)
         // leaves no error; its silence is the sign.
         const auto poll_every = std::chrono::duration_cast<std::chrono::seconds>(st.mesh.poll_interval).count();
-        const auto since_poll = s.updated_at - (s.mesh.last_poll_at ? s.mesh.last_poll_at : started_at_);
+        const auto since_poll = s.updated_at - std::max(s.mesh.last_poll_at, mesh_started_at_);
         if (st.mesh.enabled && mesh_ && mesh_->client().healthy() && since_poll > 3 * poll_every + 60)
             s.problems.push_back("MESH: no poll has completed for " + std::to_string(since_poll / 60) + " min");
         for (const auto& k : s.sinks)

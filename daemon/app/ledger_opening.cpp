@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
+#include "daemon/ledger/sqlite.hpp"
 #include "daemon/status/runtime_status.hpp"
 
 namespace gpwatch {
@@ -35,23 +37,36 @@ std::string set_aside_files(const fs::path& ledger) {
 }
 
 // The highest alert id a ledger set aside holds, 0 if it cannot be read (empty, damaged, missing).
+// Read with a bare connection: a ledger of an older or newer schema still has its alerts table.
 std::int64_t highest_alert_id_of_ledger(const std::string& path) {
     if (path.empty()) return 0;
     try {
-        Ledger old(path, Ledger::Access::read_only);
-        return old.highest_alert_id();
+        sqlite::Connection old(path, sqlite::Connection::Mode::read_only);
+        auto q = old.prepare("SELECT coalesce(max(id), 0) FROM alerts");
+        return q.step() ? q.int64(0) : 0;
     } catch (const std::exception&) {
         return 0;
     }
 }
 
+// SQLite failures that can pass by themselves (a full disk, an I/O error, another process
+// holding the file, a directory not yet mounted): worth the service manager starting again.
+bool may_pass(const sqlite::Error& e) {
+    const int primary = e.code() & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
+           primary == SQLITE_CANTOPEN || primary == SQLITE_NOMEM;
+}
+
+// Whether a Maildir holds a message gpwatchd delivered (its file names carry the alert id): a
+// sink may point at a mailbox that already held other mail before gpwatchd's first start.
 bool has_messages(const std::string& maildir) {
     std::error_code ec;
     for (const char* sub : {"new", "cur"}) {
         const fs::path d = fs::path(maildir) / sub;
         if (!fs::is_directory(d, ec)) continue;
         for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
-            if (it->is_regular_file(ec)) return true;
+            if (it->is_regular_file(ec) && it->path().filename().string().find(".gpwatch-alert-") != std::string::npos)
+                return true;
     }
     return false;
 }
@@ -78,7 +93,14 @@ std::string timestamp() {
 // Moves the ledger and its WAL files aside; returns the new name of the ledger ("" if none).
 std::string set_aside(const fs::path& ledger) {
     std::error_code ec;
-    const std::string suffix = ".set-aside-" + timestamp();
+    // Never over an earlier one (two --new-ledger starts within a second): rename would replace it.
+    std::string suffix = ".set-aside-" + timestamp();
+    const auto taken = [&](const std::string& s) {
+        for (const char* ext : {"", "-wal", "-shm"})
+            if (fs::exists(ledger.string() + s + ext, ec)) return true;
+        return false;
+    };
+    for (int n = 2; taken(suffix); ++n) suffix = ".set-aside-" + timestamp() + "-" + std::to_string(n);
     std::string moved;
     for (const char* ext : {"", "-wal", "-shm"}) {
         const fs::path from = ledger.string() + ext;
@@ -139,9 +161,11 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
         if (e.damaged())
             throw StartRefused("the ledger " + path.string() + " is damaged or is not a gpwatch ledger (" + e.what() +
                                "). " + kRestore + set_aside_files(path));
-        // Anything else (no space for the WAL, an I/O error, permissions) may pass by itself, so it
-        // is exit 1: the service manager tries again, and gpwatchd starts once the disk has room.
-        throw std::runtime_error("cannot open the ledger " + path.string() + ": " + e.what());
+        // What may pass by itself (no space for the WAL, an I/O error) is exit 1: the service
+        // manager tries again, and gpwatchd starts once the disk has room. Anything else (a schema
+        // newer than this gpwatchd, permissions) needs the admin: exit 2, no restart loop.
+        if (may_pass(e)) throw std::runtime_error("cannot open the ledger " + path.string() + ": " + e.what());
+        throw StartRefused("cannot open the ledger " + path.string() + ": " + e.what());
     }
     if (out.fresh)
         out.highest_alert_id_seen = std::max(highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside));

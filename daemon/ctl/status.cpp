@@ -70,9 +70,10 @@ DaemonView view_of(const std::string& state_dir, std::int64_t now) {
     const long holder = v.running ? status::lock_holder(state_dir) : 0;
     v.status = status::read_status_file(status::status_path(state_dir));
     if (v.status) v.status_age = now - v.status->updated_at;
-    // The lock is held by a process the status file is not from: a new gpwatchd that has not yet
-    // written its first status (opening the ledger), while the file still tells of the last one.
-    v.starting = v.running && holder > 0 && (!v.status || v.status->pid != holder);
+    // The lock is held by a process the status file is not from (or that has not yet written its
+    // pid): a new gpwatchd that has not yet written its first status (opening the ledger), while
+    // the file still tells of the last one.
+    v.starting = v.running && (!v.status || holder == 0 || v.status->pid != holder);
     // Three missed rewrites: the loop is not turning (or the disk refuses the file).
     const auto stale_after = v.status ? std::max<std::int64_t>(3 * v.status->every_s, 15) : 15;
     v.responding = v.running && !v.starting && v.status && v.status_age <= stale_after;
@@ -212,7 +213,8 @@ void print_status(std::ostream& out, Ledger& ledger, const Settings* settings, c
 
     // Text, for people.
     if (v.starting) {
-        out << "gpwatchd: starting (pid " << v.pid << ", opening the ledger; not yet reporting)\n";
+        out << "gpwatchd: starting (" << (v.pid > 0 ? "pid " + std::to_string(v.pid) + ", " : std::string())
+            << "opening the ledger; not yet reporting)\n";
     } else if (!v.running) {
         out << "gpwatchd: not running";
         if (v.status) out << " (last seen " << when(zone, v.status->updated_at, now) << ", pid " << v.status->pid << ")";

@@ -388,8 +388,8 @@ DeliveryLedger::ThreadOnSink DeliveryLedger::thread_on_sink(std::int64_t write_i
     auto s = db_.prepare(
         "SELECT d.alert_id, coalesce(d.digest_id, 0) "
         "FROM alerts a JOIN alert_deliveries d ON d.alert_id = a.id AND d.sink = ?2 "
-        "WHERE a.write_id = ?1 AND a.kind = 'write' AND a.id < ?3 AND d.state != 'failed' "
-        "ORDER BY a.id LIMIT 1");
+        "WHERE a.write_id = ?1 AND a.kind = 'write' AND a.id != ?3 AND d.state = 'delivered' "
+        "ORDER BY d.delivered_at, a.id LIMIT 1");
     s.bind(1, write_id).bind(2, sink).bind(3, alert_id);
     ThreadOnSink t;
     if (s.step()) {

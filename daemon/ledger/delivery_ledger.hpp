@@ -127,9 +127,10 @@ public:
     // The first alert raised about a write (the one every later alert about it threads under); 0: none.
     std::int64_t first_alert_of_write(std::int64_t write_id);
     void set_in_reply_to(std::int64_t alert_id, const std::string& message_id);
-    // What an alert about `write_id` threads under on `sink`: the first earlier alert of that write
-    // the sink was given (silenced ones never were; failed ones are left out), and the digest that
-    // carried it there if it went in one. Both 0 when this is the first the sink hears of the write.
+    // What an alert about `write_id` threads under on `sink`: the first alert of that write the
+    // sink has received (silenced, pending and failed ones never reached it; the most severe may
+    // have gone before an older one), and the digest that carried it there if it went in one. Both
+    // 0 when this is the first the sink hears of the write.
     struct ThreadOnSink {
         std::int64_t root = 0;
         std::int64_t digest = 0;

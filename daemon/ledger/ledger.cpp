@@ -182,10 +182,21 @@ Ledger::Ledger(const std::string& path, Access access) {
     } else {
         auto v = db_->prepare("PRAGMA user_version");
         v.step();
-        if (v.int64(0) != ledger::current_schema_version())
-            throw sqlite::Error("the ledger at " + path + " has schema version " +
-                                std::to_string(v.int64(0)) + "; this gpwatchctl reads version " +
-                                std::to_string(ledger::current_schema_version()));
+        const auto version = v.int64(0);
+        const auto reads = std::to_string(ledger::current_schema_version());
+        if (version == 0)
+            throw sqlite::Error("the ledger at " + path +
+                                " is not set up yet (gpwatchd sets it up as it starts for the first time: try again "
+                                "in a moment)");
+        if (version < ledger::current_schema_version())
+            throw sqlite::Error("the ledger at " + path + " has schema version " + std::to_string(version) +
+                                ", older than this gpwatchctl reads (" + reads +
+                                "): gpwatchd upgrades it as it starts; start the gpwatchd of this version, or "
+                                "wait for it to be running");
+        if (version > ledger::current_schema_version())
+            throw sqlite::Error("the ledger at " + path + " has schema version " + std::to_string(version) +
+                                ", newer than this gpwatchctl reads (" + reads + "): use the gpwatchctl of the "
+                                "gpwatchd that wrote it");
     }
     st_ = std::make_unique<Statements>(*db_);
 }

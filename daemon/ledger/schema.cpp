@@ -284,12 +284,13 @@ void migrate(sqlite::Connection& db) {
                             ", newer than this gpwatchd knows (" +
                             std::to_string(current_schema_version()) +
                             "): run the newer gpwatchd or restore a backup");
-    for (; version < current_schema_version(); ++version) {
-        sqlite::Transaction tx(db);
-        db.exec(migrations()[version]);
-        db.exec("PRAGMA user_version = " + std::to_string(version + 1));
-        tx.commit();
-    }
+    if (version == current_schema_version()) return;
+    // Every step in one transaction: a reader (gpwatchctl while gpwatchd starts) sees the ledger
+    // as it was or as it is now, never half way; an upgrade cut short leaves the old version whole.
+    sqlite::Transaction tx(db);
+    for (; version < current_schema_version(); ++version) db.exec(migrations()[version]);
+    db.exec("PRAGMA user_version = " + std::to_string(current_schema_version()));
+    tx.commit();
 }
 
 }  // namespace gpwatch::ledger

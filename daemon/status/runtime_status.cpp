@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <utility>
 
 #include <boost/json.hpp>
 
@@ -227,25 +226,23 @@ InstanceLock::~InstanceLock() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-namespace {
-
-// Whether the lock is held, and by which pid (0 if unknown).
-std::pair<bool, long> query_lock(const std::string& state_dir) {
+bool daemon_running(const std::string& state_dir) {
     const auto path = lock_path(state_dir);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {false, 0};
+    if (fd < 0) return false;
     struct flock fl {};
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
     const bool held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
     ::close(fd);
-    return {held, held ? static_cast<long>(fl.l_pid) : 0};
+    return held;
 }
 
-}  // namespace
-
-bool daemon_running(const std::string& state_dir) { return query_lock(state_dir).first; }
-
-long lock_holder(const std::string& state_dir) { return query_lock(state_dir).second; }
+long lock_holder(const std::string& state_dir) {
+    if (!daemon_running(state_dir)) return 0;
+    std::ifstream in(lock_path(state_dir));
+    long pid = 0;
+    return (in >> pid) ? pid : 0;
+}
 
 }  // namespace gpwatch::status

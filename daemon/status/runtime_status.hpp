@@ -96,8 +96,8 @@ private:
 
 // True when a gpwatchd holds the lock of `state_dir` now (gpwatchctl's test; takes no lock).
 bool daemon_running(const std::string& state_dir);
-// The pid of the process holding the lock, 0 if none does (as the kernel reports it: 0 too for a
-// holder in another pid namespace).
+// The pid the holder wrote into the lock file (its own getpid(), as in its status file, whatever
+// pid namespace gpwatchctl runs in); 0 while the lock is free or the pid is not written yet.
 long lock_holder(const std::string& state_dir);
 
 }  // namespace gpwatch::status

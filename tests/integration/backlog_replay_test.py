@@ -89,33 +89,40 @@ def main(workdir):
     both = [a for a in write_alerts if a["reason"] == "unreviewed_escalated"]
     check(both, "no write was past its escalation time (the replay should make many)")
 
-    # Threads: every follow-up message names its write's first alert, and replies to the message
-    # that carried it.
+    # Threads: one per write. Every reply names a message the inbox holds, about the same write
+    # (itself, or a digest carrying one of the write's alerts), and following the references links
+    # every message about a write into one conversation, as a mail client does.
     message_ids = {h["Message-ID"] for h, _ in messages}
-    carried_in = {h["Message-ID"]: {int(x) for x in h["X-Gpwatch-Covers"].split(", ")}
-                  for h, _ in messages if h.get("X-Gpwatch-Kind") == "digest"}
-    first_of = {}
-    for a in sorted(write_alerts, key=lambda a: a["id"]):
-        first_of.setdefault(a["write_id"], a["id"])
+    covers = {h["Message-ID"]: {int(x) for x in h["X-Gpwatch-Covers"].split(", ")}
+              for h, _ in messages if h.get("X-Gpwatch-Kind") == "digest"}
+    write_of = {a["id"]: a["write_id"] for a in write_alerts}
+    mid = lambda alert_id: f"<alert-{alert_id}.C84001@gpwatch.invalid>"  # noqa: E731
+    linked = {}  # write -> list of sets of alert ids joined by references
     follow_ups = 0
     for h, _ in messages:
         if h.get("X-Gpwatch-Kind") != "write":
             continue
         alert_id, write_id = int(h["X-Gpwatch-Alert-Id"]), int(h["X-Gpwatch-Write-Id"])
-        if first_of[write_id] == alert_id:
-            check("In-Reply-To" not in h, f"alert {alert_id} is the first about write {write_id}, yet replies")
-            continue
-        follow_ups += 1
-        parent = f"<alert-{first_of[write_id]}.C84001@gpwatch.invalid>"
-        check(parent in h.get("References", ""), f"alert {alert_id}'s References do not name {parent}: "
-              f"{h.get('References')!r}")
-        # The reply names a message the inbox holds: the first alert, or the digest it went in.
-        reply = h.get("In-Reply-To")
-        check(reply in message_ids, f"alert {alert_id} replies to {reply!r}, which is in no message of the inbox")
-        check(reply == parent or first_of[write_id] in carried_in.get(reply, ()),
-              f"alert {alert_id} replies to {reply!r}, which does not carry its write's first alert")
+        group = {alert_id}
+        if "In-Reply-To" in h:
+            follow_ups += 1
+            reply = h["In-Reply-To"]
+            check(reply in message_ids, f"alert {alert_id} replies to {reply!r}, which is in no message of the inbox")
+            for ref in h.get("References", "").split():
+                same = {a for a in covers.get(ref, ()) if write_of.get(a) == write_id}
+                if ref in message_ids and ref not in covers:
+                    same.add(int(ref.split("-")[1].split(".")[0]))
+                check(all(write_of.get(a) == write_id for a in same), f"alert {alert_id} refers to another write")
+                group |= same
+            check(group != {alert_id}, f"alert {alert_id} refers to nothing about write {write_id}")
+        merged = [g for g in linked.get(write_id, []) if g & group]
+        rest = [g for g in linked.get(write_id, []) if not g & group]
+        linked[write_id] = rest + [set().union(group, *merged)]
+    for write_id, groups in linked.items():
+        check(len(groups) == 1, f"write {write_id}'s messages fall into {len(groups)} threads: {groups}")
+    check(follow_ups, "no follow-up message to check the threads with (pick another seed)")
     log(f"{len(messages)} messages carry all {len(ids)} alerts exactly once ({len(digests)} digests); "
-        f"{follow_ups} follow-up message(s), each threaded under its write's first")
+        f"{follow_ups} follow-up message(s), each in its write's one thread")
     check(status["daemon"]["running"], "status did not see gpwatchd running")
 
     # A restart on the same ledger: READY at once; the overdue checks come after and go through

@@ -163,6 +163,9 @@ def main(workdir):
         # ledger): not the last one "running". The lock is taken here as gpwatchd takes it.
         with open(os.path.join(daemon.state_dir, "gpwatchd.lock"), "a+") as lock:
             fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock.truncate(0)
+            lock.write(f"{os.getpid()}\n")
+            lock.flush()
             text = daemon.ctl("status")
             check(text.startswith(f"gpwatchd: starting (pid {os.getpid()}"), f"status while another holds the lock:\n{text}")
             check(status_json(daemon)["daemon"]["state"] == "starting", "status --json: not starting")

@@ -223,15 +223,16 @@ def lost_ledger(workdir, config, state):
     daemon.proc = subprocess.Popen([os.path.join(BIN_DIR, "gpwatchd"), "--config", config, "--state-dir", state,
                                     "--new-ledger"], stdout=daemon.log, stderr=daemon.log)
     def alerts():
-        try:  # until gpwatchd has moved the old file aside and made the new ledger
-            return daemon.ctl_json("alerts")
-        except Exception:
-            return []
+        # [] until gpwatchd has moved the old file aside and set up the new ledger (gpwatchctl
+        # then says the ledger is missing or not set up yet).
+        out = subprocess.run([os.path.join(BIN_DIR, "gpwatchctl"), "--config", config, "--state-dir", state,
+                              "alerts", "--json"], capture_output=True, text=True)
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()] if out.returncode == 0 else []
     try:
         wait_for(lambda: any(a["reason"] == "new_ledger" for a in alerts()), 20, "the new_ledger internal alert")
         kept = [n for n in os.listdir(state) if n.startswith("ledger.sqlite.set-aside-")]
         check(kept, f"the old ledger was not kept beside the new one: {os.listdir(state)}")
-        alert = [a for a in daemon.ctl_json("alerts") if a["reason"] == "new_ledger"][0]
+        alert = [a for a in alerts() if a["reason"] == "new_ledger"][0]
         check(alert["id"] > top_before, f"the new ledger's first alert id {alert['id']} reuses the inbox's ids (<= {top_before})")
         admin = os.path.join(state, "admin-inbox")
         wait_for(lambda: any("new ledger" in h.get("Subject", "") for h, _ in maildir_messages(admin)), 20,
@@ -250,8 +251,13 @@ def lost_ledger(workdir, config, state):
         top_ledger = max(a["id"] for a in daemon.ctl_json("alerts"))
         daemon.proc = subprocess.Popen([os.path.join(BIN_DIR, "gpwatchd"), "--config", config, "--state-dir", state,
                                         "--new-ledger"], stdout=daemon.log, stderr=daemon.log)
-        wait_for(lambda: any(a["reason"] == "new_ledger" for a in alerts()), 20, "the second new_ledger alert")
-        again = [a for a in daemon.ctl_json("alerts") if a["reason"] == "new_ledger"][0]
+        def second_new_ledger():
+            # Once the first new ledger is set aside too, the new_ledger alert is the second's.
+            if len([n for n in os.listdir(state) if n.startswith("ledger.sqlite.set-aside-") and
+                    not n.endswith(("-wal", "-shm"))]) < 2:
+                return None
+            return [a for a in alerts() if a["reason"] == "new_ledger"]
+        again = wait_for(second_new_ledger, 20, "the second new_ledger alert")[0]
         check(again["id"] > top_ledger, f"ids restart at {again['id']} though the ledger set aside held up to {top_ledger}")
         rc, _ = daemon.terminate()
         check(rc == 0, f"the second gpwatchd --new-ledger exited {rc}")
