@@ -668,33 +668,23 @@ void Daemon::begin_shutdown(const char* why) {
 }
 
 void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then) {
-    // Rounds until nothing is due that a free sink could take, or time is up: each round hands
-    // what is due to the free sinks; their results come back on this loop and are recorded.
-    const auto round = [this] {
-        if (ledger_failed_since_) return 0;
+    // A round hands what is due to the sinks that are free; results come back on this loop and
+    // are recorded. Again every 50 ms while some sink is still delivering and time is left.
+    if (!ledger_failed_since_) {
         try {
-            return delivery_->deliver(now_unix()).dispatched;
+            delivery_->deliver(now_unix());
         } catch (const std::exception& e) {
             spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());
-            return 0;
         }
-    };
-    round();
-    // The look holds itself only weakly; the timer's handler holds it while it waits.
-    auto look = std::make_shared<std::function<void()>>();
-    *look = [this, until, then, round, weak = std::weak_ptr<std::function<void()>>(look)] {
-        const bool time_up = std::chrono::steady_clock::now() >= until;
-        if (!time_up && !delivery_->delivering()) round();  // a sink came back free: what is next
-        if (time_up || !delivery_->delivering()) {
-            then();
-            return;
-        }
-        drain_timer_.expires_after(std::chrono::milliseconds(50));
-        drain_timer_.async_wait([self = weak.lock()](error_code ec) {
-            if (!ec && self) (*self)();
-        });
-    };
-    (*look)();
+    }
+    if (std::chrono::steady_clock::now() >= until || !delivery_->delivering()) {
+        then();
+        return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(50));
+    drain_timer_.async_wait([this, until, then = std::move(then)](error_code ec) {
+        if (!ec) drain_deliveries(until, then);
+    });
 }
 
 }  // namespace gpwatch

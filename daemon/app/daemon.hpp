@@ -69,8 +69,7 @@ private:
     void wait_signals();
     void reload();
     void begin_shutdown(const char* why);
-    // Stopping: one last delivery round, then `then` once no sink is delivering or `until` has
-    // passed, whichever is first.
+    // Stopping: delivery rounds until no sink is delivering or `until` has passed, then `then`.
     void drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then);
     void start_inlets();
     void stop_inlets();
