@@ -1,8 +1,9 @@
 // gpwatchd: wiring only. Parses the command line, loads the settings, runs the Daemon.
 //   gpwatchd --check-config FILE
-//   gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger]
-// Exit codes: 0 ok, 1 failure while running, 2 bad settings, bad usage, or a start refused
-// (another gpwatchd on the state directory, a ledger missing or damaged where one should be).
+//   gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger | --accept-rewound-ledger]
+// Exit codes: 0 ok, 1 failure that may pass by itself (a full disk at start), 2 bad settings, bad
+// usage, or a start refused that an admin must act on (another gpwatchd on the state directory, a
+// ledger missing, damaged or behind its high-water record).
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger]\n"
+    "usage: gpwatchd --config FILE [--state-dir DIR] [--log-level LEVEL] [--new-ledger | --accept-rewound-ledger]\n"
     "       gpwatchd --check-config FILE\n"
     "\n"
     "  --config FILE       run in the foreground with the controller settings in FILE\n"
@@ -29,6 +30,8 @@ constexpr const char* kUsage =
     "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
     "  --new-ledger        start on a new, empty ledger even though the state directory has run\n"
     "                      gpwatchd before (the ledger there, if any, is kept beside it, renamed)\n"
+    "  --accept-rewound-ledger  carry on with a ledger that is behind what gpwatchd had already\n"
+    "                      acknowledged or sent (ledger.highwater); one internal alert says what may be lost\n"
     "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the settings.\n";
 
 int usage_error(const std::string& why) {
@@ -46,7 +49,7 @@ void print_problems(const gpwatch::SettingsLoad& load) {
 int main(int argc, char** argv) {
     std::optional<std::string> config, check, state_dir;
     std::string log_level;
-    bool new_ledger = false;
+    bool new_ledger = false, accept_rewound = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         // The value after an option, or nullopt when the command line ends first.
@@ -65,6 +68,8 @@ int main(int argc, char** argv) {
             if (!(state_dir = value())) return usage_error("--state-dir needs a directory");
         } else if (arg == "--new-ledger") {
             new_ledger = true;
+        } else if (arg == "--accept-rewound-ledger") {
+            accept_rewound = true;
         } else if (arg == "--log-level") {
             auto v = value();
             if (!v) return usage_error("--log-level needs a level");
@@ -87,6 +92,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (!config) return usage_error("--config FILE or --check-config FILE is required");
+    if (new_ledger && accept_rewound)
+        return usage_error("--new-ledger and --accept-rewound-ledger exclude each other: start afresh, or carry on");
 
     if (!gpwatch::setup_logging("gpwatchd", log_level))
         return usage_error("unknown log level '" + (log_level.empty() ? std::string(std::getenv("GPWATCH_LOG_LEVEL")) : log_level) +
@@ -100,7 +107,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        gpwatch::Daemon daemon({*config, state_dir, new_ledger}, std::move(*load.settings));
+        gpwatch::Daemon daemon({*config, state_dir, new_ledger, accept_rewound}, std::move(*load.settings));
         const int rc = daemon.run();
         if (daemon.threads_left()) {
             // A sink's thread is still inside a hung delivery: tearing down the logger and TLS

@@ -14,6 +14,9 @@ enum class DeliveryState { pending, delivered, failed, silenced };
 
 struct Alert {
     std::int64_t id = 0;        // ledger row id; also names the delivered message
+    std::string ledger_id;      // the ledger's identity: with `id`, what names the alert to peers
+                                // (Message-ID, task dedupe_key, webhook alert_key); set as the
+                                // alert is handed to a sink
     std::int64_t write_id = 0;  // ledger row id of the write it is about
     Reason reason = Reason::unknown_writer;
     Severity severity = Severity::info;
@@ -49,5 +52,10 @@ const char* to_string(DeliveryState s);
 // The reason as sinks name it (X-Gpwatch-Reason, the webhook's "reason"): an internal alert's
 // condition, else the write's reason. Mail filters route on it.
 std::string reason_name(const Alert& a);
+
+// What names the alert to a peer that deduplicates (the webhook's alert_key): "<ledger id>-<id>",
+// or the id alone without a ledger identity. Unlike the id alone it never repeats, even after a
+// ledger was replaced or went back.
+std::string alert_key(const Alert& a);
 
 }  // namespace gpwatch

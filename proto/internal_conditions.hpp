@@ -34,13 +34,19 @@ inline constexpr const char* lmc_upload_delayed = "lmc_upload_delayed";
 
 // gpwatchd was started on a new ledger with --new-ledger (one alert, saying where the old one is).
 inline constexpr const char* new_ledger = "new_ledger";
+// gpwatchd was started with --accept-rewound-ledger on a ledger behind its high-water record (one
+// alert, saying what may be lost).
+inline constexpr const char* ledger_rewound = "ledger_rewound";
+// No request to MESH has succeeded for longer than internal.mesh_unreachable_after.
+inline constexpr const char* mesh_unreachable = "mesh_unreachable";
 
 // Every condition above, in the order documentation lists them.
 inline const std::vector<std::string>& all() {
     static const std::vector<std::string> v{feed_disconnected,    mesh_credentials_refused, disk_nearly_full,
                                             ledger_write_failed,  reload_refused,           outbox_backlog,
                                             delivery_failed,      mesh_delivery_report,     lmc_upload_refused,
-                                            lmc_upload_delayed,   new_ledger};
+                                            lmc_upload_delayed,   new_ledger,               ledger_rewound,
+                                            mesh_unreachable};
     return v;
 }
 

@@ -80,6 +80,10 @@ std::optional<Reason> reason_from_string(const std::string& s) {
 
 std::string reason_name(const Alert& a) { return a.condition.empty() ? to_string(a.reason) : a.condition; }
 
+std::string alert_key(const Alert& a) {
+    return a.ledger_id.empty() ? std::to_string(a.id) : a.ledger_id + "-" + std::to_string(a.id);
+}
+
 const char* to_string(DeliveryState s) {
     switch (s) {
         case DeliveryState::pending: return "pending";

@@ -125,12 +125,14 @@ std::string join_ids(const std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-std::string bare_message_id(std::int64_t alert_id, const std::string& practice_ods) {
-    return "alert-" + std::to_string(alert_id) + "." + msg_id_text(practice_ods) + "@gpwatch.invalid";
+std::string bare_message_id(std::int64_t alert_id, const std::string& ledger_id, const std::string& practice_ods) {
+    const std::string ledger = msg_id_text(ledger_id);
+    return "alert-" + std::to_string(alert_id) + "." + (ledger.empty() ? "" : ledger + ".") + msg_id_text(practice_ods) +
+           "@gpwatch.invalid";
 }
 
 std::string message_id(const Alert& alert, const Envelope& env) {
-    return "<" + bare_message_id(alert.id, env.practice_ods) + ">";
+    return "<" + bare_message_id(alert.id, alert.ledger_id, env.practice_ods) + ">";
 }
 
 std::string format_message(const Alert& alert, const Envelope& env) {

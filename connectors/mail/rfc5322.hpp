@@ -16,12 +16,14 @@ struct Envelope {
 };
 
 // A Message-ID that is the same every time for the same alert, so a resend is recognisable as
-// the same message: "<alert-42.C84001@gpwatch.invalid>".
+// the same message, and names the ledger too, so another ledger's alert 42 is another message:
+// "<alert-42.5f3c9a01d2e4b687.C84001@gpwatch.invalid>" ("<alert-42.C84001@gpwatch.invalid>"
+// without a ledger identity).
 std::string message_id(const Alert& alert, const Envelope& env);
 
 // The same without the angle brackets: what Alert::in_reply_to_alert holds for a follow-up
-// (an escalation) of alert `alert_id`.
-std::string bare_message_id(std::int64_t alert_id, const std::string& practice_ods);
+// (an escalation) of alert `alert_id` of ledger `ledger_id`.
+std::string bare_message_id(std::int64_t alert_id, const std::string& ledger_id, const std::string& practice_ods);
 
 // Headers: Date, From, To, Subject, Message-ID, In-Reply-To and References (when
 // alert.in_reply_to_alert is set), MIME, Importance for urgent alerts, X-Gpwatch-Reason,

@@ -18,7 +18,9 @@ const char* priority_for(Severity severity) {
 }
 
 std::string dedupe_key(const Alert& alert, const std::string& practice_ods) {
-    return "gpwatch-" + practice_ods + "-alert-" + std::to_string(alert.id);
+    // The ledger's identity too: a replaced or rewound ledger's alert 42 is not the task of 42.
+    return "gpwatch-" + practice_ods + (alert.ledger_id.empty() ? "" : "-ledger-" + alert.ledger_id) + "-alert-" +
+           std::to_string(alert.id);
 }
 
 std::string task_text(const Alert& alert) {
@@ -42,7 +44,7 @@ std::string task_json(const Alert& alert, const std::string& practice_ods, const
         {"dedupe_key", dedupe_key(alert, practice_ods)},
         // The first alert about the same write (its Message-ID): the clinical system can keep a
         // write's follow-ups with its first task.
-        {"thread_id", alert.in_reply_to_alert.empty() ? mail::bare_message_id(alert.id, practice_ods)
+        {"thread_id", alert.in_reply_to_alert.empty() ? mail::bare_message_id(alert.id, alert.ledger_id, practice_ods)
                                                        : alert.in_reply_to_alert},
     };
     if (!alert.nhs_number.empty()) doc["patient"] = boost::json::object{{"nhs_number", alert.nhs_number}};

@@ -31,6 +31,8 @@ std::string payload_json(const Alert& a, const std::string& practice_ods) {
     boost::json::object doc{
         {"practice", practice_ods},
         {"alert_id", a.id},
+        // The receiver's idempotency key: alert_id alone may repeat after the ledger was replaced.
+        {"alert_key", alert_key(a)},
         {"kind", a.kind},
         {"reason", reason_name(a)},
         {"severity", to_string(a.severity)},
@@ -42,7 +44,7 @@ std::string payload_json(const Alert& a, const std::string& practice_ods) {
         {"created_at", rfc3339_utc(a.created_at)},
         {"in_reply_to_alert", a.in_reply_to_alert},
         // Every alert about one write carries its first alert's Message-ID: a receiver groups by it.
-        {"thread_id", a.in_reply_to_alert.empty() ? mail::bare_message_id(a.id, practice_ods) : a.in_reply_to_alert},
+        {"thread_id", a.in_reply_to_alert.empty() ? mail::bare_message_id(a.id, a.ledger_id, practice_ods) : a.in_reply_to_alert},
         {"covers", std::move(covers)},
     };
     return boost::json::serialize(doc);

@@ -44,6 +44,7 @@ DeliveryResult WebhookSink::deliver(const Alert& alert) {
         "Content-Type: application/json",
         "User-Agent: gpwatch",
         "X-Gpwatch-Alert-Id: " + std::to_string(alert.id),
+        "X-Gpwatch-Alert-Key: " + alert_key(alert),
         "X-Gpwatch-Timestamp: " + std::to_string(now),
         "X-Gpwatch-Signature: " + signature(secret, now, request.body),
         "Expect:",  // send the body at once; no 100-continue round trip

@@ -1,7 +1,9 @@
 #pragma once
 // WebhookSink: POSTs each alert as signed JSON (webhook_payload.hpp, webhook_signature.hpp) to an
-// HTTPS endpoint. Headers: Content-Type: application/json, X-Gpwatch-Alert-Id (the receiver's
-// idempotency key: a retry carries the same id), X-Gpwatch-Timestamp, X-Gpwatch-Signature.
+// HTTPS endpoint. Headers: Content-Type: application/json, X-Gpwatch-Alert-Key (the receiver's
+// idempotency key: a retry carries the same key, and no other alert ever has it, even from a
+// replaced or rewound ledger), X-Gpwatch-Alert-Id (the ledger's number, for gpwatchctl),
+// X-Gpwatch-Timestamp, X-Gpwatch-Signature.
 // 2xx is delivered; every other answer is judged by the shared rule (connectors/curl/http_answer).
 
 #include <atomic>

@@ -152,7 +152,7 @@ OutboxRound AlertOutbox::route_new(std::int64_t now) {
             // client (In-Reply-To/References) and for the task and webhook sinks (thread_id).
             if (a.kind == "write" && a.write_id != 0 && a.in_reply_to_alert.empty())
                 if (const auto first = delivery_.first_alert_of_write(a.write_id); first != 0 && first != a.id)
-                    delivery_.set_in_reply_to(a.id, mail::bare_message_id(first, practice_ods_));
+                    delivery_.set_in_reply_to(a.id, mail::bare_message_id(first, ledger_.identity(), practice_ods_));
             std::vector<SinkChoice> usable;
             for (const auto& c : route(settings_, a)) {
                 if (sinks_.count(c.sink)) usable.push_back(c);
@@ -335,10 +335,11 @@ void AlertOutbox::dispatch(const std::string& sink, SinkState& st, const Deliver
     // Threading is per sink: under the first alert of the write this sink was given, named by the
     // message that carried it here (itself, or the digest it went in).
     Alert sent = row.alert;
+    sent.ledger_id = ledger_.identity();
     if (sent.kind == "write" && sent.write_id != 0) {
         const auto t = delivery_.thread_on_sink(sent.write_id, sink, sent.id);
-        sent.in_reply_to_alert = t.root ? mail::bare_message_id(t.root, practice_ods_) : "";
-        sent.reply_carrier = t.digest ? mail::bare_message_id(t.digest, practice_ods_) : "";
+        sent.in_reply_to_alert = t.root ? mail::bare_message_id(t.root, ledger_.identity(), practice_ods_) : "";
+        sent.reply_carrier = t.digest ? mail::bare_message_id(t.digest, ledger_.identity(), practice_ods_) : "";
     }
     st.lane->submit(sent, [this, alive = std::weak_ptr<bool>(alive_), sink, row](const DeliveryResult& r) {
         if (alive.expired() || stopped_) return;

@@ -52,6 +52,16 @@ const char* internal_what_to_do(const std::string& c) {
         return "gpwatchd was started on a new, empty ledger (--new-ledger). The old one was set aside as named "
                "above; writes the clinical feed still retains are ingested again and may be alerted again. "
                "Keep the old ledger for the record.";
+    if (c == condition::ledger_rewound)
+        return "gpwatchd carries on, as asked (--accept-rewound-ledger), with a ledger that is behind what it had "
+               "already acknowledged or sent (what is above). MESH messages acknowledged since are gone from MESH: "
+               "ask the senders (the MESH tracking of the practice's mailbox lists them) to send again. Feed events "
+               "since are read again if the clinical system still holds them, and may be alerted again. Find out "
+               "how the ledger went back (a deleted ledger.sqlite-wal, an old copy restored) so it does not recur.";
+    if (c == condition::mesh_unreachable)
+        return "gpwatchd cannot reach the MESH mailbox (the last error is above): check the network path and "
+               "proxy to MESH, its certificate and the mesh: settings. Update Record messages wait in the "
+               "mailbox meanwhile, but MESH deletes undownloaded messages after 5 days.";
     return "See docs/operations.md.";
 }
 

@@ -135,6 +135,7 @@ void AlertDelivery::tell_without_ledger(const std::string& condition, const std:
     }
     Alert a;
     a.id = ++next_direct_id_;
+    a.ledger_id = ledger_.identity();  // read at start: no query on the ledger that refuses
     a.kind = "internal";
     a.condition = condition;
     a.rule = condition;

@@ -80,11 +80,16 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     std::vector<std::string> inboxes{s.duty_inbox.maildir, s.admin_inbox.maildir};
     for (const auto& k : s.delivery.sinks)
         if (k.type == "maildir" && !k.maildir.empty()) inboxes.push_back(k.maildir);
-    auto opening = open_ledger(state_dir_, inboxes, options_.new_ledger);
+    auto opening = open_ledger(state_dir_, inboxes, {options_.new_ledger, options_.accept_rewound_ledger});
     ledger_ = std::move(opening.ledger);
+    high_water_ = std::move(opening.high_water);
     // At once, before anything else can stop this start: the new ledger's first alert holds the
     // id floor, so a later start without --new-ledger still continues above the old ids.
     note_new_ledger(opening);
+    note_rewound_ledger(opening);
+    // Where the ledger is now is what later starts compare with (after an accepted rewind, the
+    // ledger as it is now is the truth).
+    high_water_.write(position_of(*ledger_));
     pseudonymiser_ = std::make_unique<Pseudonymiser>(
         Pseudonymiser::from_key_file((fs::path(state_dir_) / "pseudonym.key").string()));
     ingest_ = std::make_unique<RecordIngest>(*ledger_, *pseudonymiser_);
@@ -177,6 +182,37 @@ void Daemon::note_new_ledger(const LedgerOpening& opening) {
                                                   opening.highest_alert_id_seen + 1);
     ledger_->commit();
     spdlog::warn("internal alert {} raised: new_ledger: {}", id, detail);
+}
+
+// --accept-rewound-ledger on a ledger that was behind: one internal alert saying what may be
+// lost, with an id above every alert handed out before, so no sink is given an id twice.
+void Daemon::note_rewound_ledger(const LedgerOpening& opening) {
+    if (opening.rewound.empty()) return;
+    const auto& s = active_->settings;
+    const std::string detail = "gpwatchd was started with --accept-rewound-ledger on " + state_dir_ +
+                               "/ledger.sqlite, which was behind what gpwatchd had already relied on: " +
+                               opening.rewound + ".";
+    const std::string body = "HIGH: gpwatchd carries on with a ledger that went back.\n\nWhat:     " + detail +
+                             "\nWhere:    gpwatchd at " + s.practice_name + " (" + s.practice_ods + ")\n\nWhat to do: " +
+                             alerts::internal_what_to_do(alerts::condition::ledger_rewound) +
+                             "\n\n--\ngpwatch internal alert (ledger_rewound)\n";
+    DeliveryLedger deliveries(*ledger_);
+    ledger_->begin();
+    const auto id = deliveries.add_internal_alert(alerts::condition::ledger_rewound, Severity::high,
+                                                  "[HIGH] gpwatch: the ledger went back; something may be lost", body,
+                                                  now_unix(), opening.highest_alert_id_seen + 1);
+    ledger_->commit();
+    spdlog::warn("internal alert {} raised: ledger_rewound: {}", id, opening.rewound);
+}
+
+bool Daemon::record_high_water() {
+    try {
+        high_water_.advance(position_of(*ledger_));
+        return true;
+    } catch (const std::exception& e) {
+        ledger_failed(std::string("cannot record how far the ledger got: ") + e.what());
+        return false;
+    }
 }
 
 Daemon::~Daemon() = default;
@@ -386,6 +422,13 @@ void Daemon::flush() {
         ledger_failed(std::string("cannot commit to the ledger: ") + e.what());
         return;
     }
+    // Committed; before MESH or the feed is told so, the high-water record is (a ledger found
+    // behind it later has lost what they no longer hold). Not recorded: nothing is acknowledged,
+    // and what was committed comes again as replays.
+    if (!record_high_water()) {
+        pending_.clear();
+        return;
+    }
     acknowledge_mesh(pending_);
     pending_.clear();
     for (auto id : result.closed) review_->cancel(id);
@@ -406,6 +449,9 @@ void Daemon::request_delivery_round() {
 
 void Daemon::deliver_alerts() {
     if (shutting_down_ || ledger_failed_since_) return;
+    // The alert ids a sink is about to see are recorded first, so a ledger that goes back cannot
+    // hand them out again unseen.
+    if (!record_high_water()) return;
     alerts::OutboxRound round;
     try {
         round = delivery_->deliver(now_unix());
@@ -672,6 +718,7 @@ void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::
     // are recorded. Again every 50 ms while some sink is still delivering and time is left.
     if (!ledger_failed_since_) {
         try {
+            high_water_.advance(position_of(*ledger_));
             delivery_->deliver(now_unix());
         } catch (const std::exception& e) {
             spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());

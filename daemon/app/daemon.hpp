@@ -43,6 +43,7 @@ struct DaemonOptions {
     std::string config_path;
     std::optional<std::string> state_dir_override;
     bool new_ledger = false;  // --new-ledger: start afresh, setting the old ledger aside
+    bool accept_rewound_ledger = false;  // --accept-rewound-ledger: carry on with a ledger behind its high-water record
 };
 
 class Daemon {
@@ -87,6 +88,11 @@ private:
     void probe_ledger();
     void arm_probe();  // probe_ledger() again in a few seconds
     void note_new_ledger(const LedgerOpening& opening);
+    void note_rewound_ledger(const LedgerOpening& opening);
+    // Before a peer may rely on the ledger (an acknowledgement upstream, an alert handed to a
+    // sink): records how far it got in ledger.highwater. False (and the ledger treated as failed)
+    // when that cannot be recorded.
+    bool record_high_water();
     // gpwatchd.status, every few seconds and at each change of state (daemon_status.cpp).
     status::RuntimeStatus runtime_status() const;
     status::FeedStatus feed_status() const;  // feed_ must be running
@@ -101,6 +107,7 @@ private:
     std::string state_dir_;
     std::unique_ptr<status::InstanceLock> lock_;
     std::unique_ptr<Ledger> ledger_;
+    HighWaterRecord high_water_{""};
     std::unique_ptr<Pseudonymiser> pseudonymiser_;
     std::unique_ptr<RecordIngest> ingest_;
     std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)

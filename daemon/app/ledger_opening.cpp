@@ -1,7 +1,9 @@
 #include "daemon/app/ledger_opening.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -21,6 +23,16 @@ constexpr const char* kRestore =
     "backup); copy the backup to that path, owned by the user gpwatchd runs as; start gpwatchd. To start afresh "
     "deliberately instead (the feed's retained events are ingested again, and what was alerted before may be "
     "alerted again), run gpwatchd once with --new-ledger: what is there now is kept beside it, renamed.";
+
+constexpr const char* kRewound =
+    "This happens when the ledger's write-ahead log (ledger.sqlite-wal) was deleted after a crash, or an older copy "
+    "of the ledger was restored over it. If you still have the ledger.sqlite-wal that belongs to this ledger, stop "
+    "gpwatchd and put it back beside ledger.sqlite. Otherwise restore the newest backup (docs/operations.md, "
+    "\"Backups\") and start gpwatchd again: it is refused again if the backup is older still. To carry on with "
+    "this ledger deliberately, run gpwatchd once with --accept-rewound-ledger: MESH messages acknowledged since are "
+    "gone from MESH for good, feed events since are read again if the feed still holds them (and may be alerted "
+    "again), alert ids continue above the highest handed out, and one internal alert, ledger_rewound, says what may "
+    "be lost.";
 
 // Earlier --new-ledger starts leave the old files beside the ledger; a refusal names them, since
 // one may be the ledger the admin is looking for.
@@ -75,6 +87,7 @@ bool has_messages(const std::string& maildir) {
 std::string history_of(const std::string& state_dir, const std::vector<std::string>& inboxes) {
     std::error_code ec;
     if (fs::exists(fs::path(state_dir) / "pseudonym.key", ec)) return "its pseudonym key (pseudonym.key)";
+    if (fs::exists(high_water_path(state_dir), ec)) return "the ledger's high-water record (ledger.highwater)";
     for (const auto& m : inboxes)
         if (has_messages(m)) return "alerts in " + m;
     if (fs::exists(status::status_path(state_dir), ec)) return "gpwatchd.status";
@@ -136,7 +149,11 @@ std::int64_t highest_alert_id_in(const std::vector<std::string>& maildirs) {
     return top;
 }
 
-LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::string>& inboxes, bool new_ledger) {
+std::string high_water_path(const std::string& state_dir) { return (fs::path(state_dir) / "ledger.highwater").string(); }
+
+LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::string>& inboxes,
+                          LedgerOpeningOptions options) {
+    const bool new_ledger = options.new_ledger;
     const fs::path path = fs::path(state_dir) / "ledger.sqlite";
     std::error_code ec;
     const bool exists = fs::exists(path, ec);
@@ -167,8 +184,51 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
         if (may_pass(e)) throw std::runtime_error("cannot open the ledger " + path.string() + ": " + e.what());
         throw StartRefused("cannot open the ledger " + path.string() + ": " + e.what());
     }
-    if (out.fresh)
-        out.highest_alert_id_seen = std::max(highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside));
+    // A file cut short, or pages overwritten, may still open: SQLite meets the damage only when it
+    // reads there, days later. Checked once at start, while nothing depends on the ledger yet.
+    std::string problems;
+    try {
+        problems = out.ledger->quick_check();
+    } catch (const sqlite::Error& e) {
+        problems = e.what();
+    }
+    if (!problems.empty())
+        throw StartRefused("the ledger " + path.string() + " is damaged (SQLite's quick_check: " + problems + "). " +
+                           kRestore + set_aside_files(path));
+
+    out.high_water = HighWaterRecord(high_water_path(state_dir));
+    std::optional<LedgerPosition> record;
+    try {
+        record = out.high_water.read();
+    } catch (const std::runtime_error& e) {
+        throw StartRefused(std::string(e.what()) + ". " + kRewound);
+    }
+    LedgerPosition position;
+    try {
+        position = position_of(*out.ledger);
+    } catch (const sqlite::Error& e) {
+        throw StartRefused("cannot read where the ledger " + path.string() + " is: " + e.what() + ". " + kRestore);
+    }
+    if (out.fresh) {
+        out.highest_alert_id_seen = std::max({highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside),
+                                              record ? record->alert_id : 0});
+        return out;
+    }
+    if (!record) return out;  // the first start of a gpwatchd that keeps one: made now
+    std::string lacks;
+    if (record->ledger_id != position.ledger_id)
+        lacks = "it is not the ledger gpwatchd last ran on: its identity is " + position.ledger_id + ", and " +
+                out.high_water.path() + " was written for ledger " + record->ledger_id +
+                " (was another ledger, or a copy of one, put in its place?)";
+    else
+        lacks = shortfall(position, *record);
+    if (lacks.empty()) return out;
+    if (!options.accept_rewound)
+        throw StartRefused("the ledger " + path.string() + " is behind what gpwatchd last relied on (" +
+                           out.high_water.path() + "): " + lacks + ". " + kRewound + set_aside_files(path));
+    spdlog::warn("--accept-rewound-ledger: carrying on with the ledger {} although {}", path.string(), lacks);
+    out.rewound = lacks;
+    out.highest_alert_id_seen = std::max({record->alert_id, highest_alert_id_in(inboxes), position.alert_id});
     return out;
 }
 

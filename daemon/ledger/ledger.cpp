@@ -491,6 +491,31 @@ std::int64_t Ledger::highest_alert_id() {
     return q.step() ? q.int64(0) : 0;
 }
 
+const std::string& Ledger::identity() {
+    if (identity_.empty()) {
+        auto q = db_->prepare("SELECT id FROM ledger_identity LIMIT 1");
+        if (!q.step()) throw sqlite::Error("the ledger has no identity (its ledger_identity table is empty)");
+        identity_ = q.text(0);
+    }
+    return identity_;
+}
+
+std::int64_t Ledger::mesh_message_count() {
+    auto q = db_->prepare("SELECT count(*) FROM mesh_messages");
+    return q.step() ? q.int64(0) : 0;
+}
+
+std::string Ledger::quick_check() {
+    auto q = db_->prepare("PRAGMA quick_check(5)");
+    std::string problems;
+    while (q.step()) {
+        const auto line = q.text(0);
+        if (line == "ok") continue;
+        problems += (problems.empty() ? "" : "; ") + line;
+    }
+    return problems;
+}
+
 LedgerStatus Ledger::status() {
     LedgerStatus st;
     auto cursors = db_->prepare("SELECT feed, seq FROM feed_cursors ORDER BY feed");

@@ -142,6 +142,13 @@ public:
     LedgerStatus status();
     // The highest alert id this ledger has given, 0 if none.
     std::int64_t highest_alert_id();
+    // The ledger's random identity (16 hex digits), made when it was made.
+    const std::string& identity();
+    // How many MESH messages the ledger holds (each was, or is about to be, acknowledged).
+    std::int64_t mesh_message_count();
+    // SQLite's PRAGMA quick_check: "" when the file's structure is sound, else what is wrong (its
+    // first lines). Reads the whole file once.
+    std::string quick_check();
 
     // --- outbox
     std::vector<Alert> due_alerts(std::int64_t now, int limit);
@@ -162,6 +169,7 @@ private:
     std::unique_ptr<sqlite::Connection> db_;
     std::unique_ptr<Statements> st_;
     bool in_transaction_ = false;
+    std::string identity_;  // read once
 };
 
 }  // namespace gpwatch

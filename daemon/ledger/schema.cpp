@@ -263,6 +263,18 @@ const std::vector<const char*>& migrations() {
             WHERE active = 1 AND condition LIKE '%:%';
         CREATE TABLE ledger_probe (at INTEGER NOT NULL);
         )sql",
+        // The ledger's identity: random, made once when the ledger is made (or first upgraded to
+        // this version). Alert Message-IDs, task dedupe keys and webhook alert keys carry it, so a
+        // ledger that replaces this one (a copy of another, a fresh one) never names an alert the
+        // way this one did; and the high-water record beside it (ledger.highwater) names the
+        // ledger it is about.
+        R"sql(
+        CREATE TABLE ledger_identity (
+            id         TEXT    NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO ledger_identity (id, created_at) VALUES (lower(hex(randomblob(8))), unixepoch());
+        )sql",
     };
     return m;
 }

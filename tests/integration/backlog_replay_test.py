@@ -96,7 +96,6 @@ def main(workdir):
     covers = {h["Message-ID"]: {int(x) for x in h["X-Gpwatch-Covers"].split(", ")}
               for h, _ in messages if h.get("X-Gpwatch-Kind") == "digest"}
     write_of = {a["id"]: a["write_id"] for a in write_alerts}
-    mid = lambda alert_id: f"<alert-{alert_id}.C84001@gpwatch.invalid>"  # noqa: E731
     linked = {}  # write -> list of sets of alert ids joined by references
     follow_ups = 0
     for h, _ in messages:

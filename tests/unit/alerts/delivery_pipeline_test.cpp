@@ -82,6 +82,12 @@ protected:
         return n;
     }
 
+    // The Message-ID (without <>) alert `a` goes out under: it names the ledger (its identity)
+    // too, so another ledger's alert `a` is another message.
+    std::string message_id_of(std::int64_t a) {
+        return "alert-" + std::to_string(a) + "." + ledger_->identity() + ".C84001@gpwatch.invalid";
+    }
+
     RecordingSink mail_{"mail"}, task_{"task"};
     Calendar calendar_;  // Monday to Friday 08:00-18:30, Europe/London
     std::unique_ptr<alerts::InternalAlerts> internal_;
@@ -377,7 +383,7 @@ TEST_F(DeliveryPipeline, EveryFollowUpThreadsUnderTheWritesFirstAlert) {
     // the inbox receives them.
     ASSERT_EQ(order.front(), esc);
     EXPECT_EQ(parent.at(esc), "") << "the first message about a write starts its thread";
-    const auto id = [](std::int64_t a) { return "alert-" + std::to_string(a) + ".C84001@gpwatch.invalid"; };
+    const auto id = [this](std::int64_t a) { return message_id_of(a); };
     EXPECT_EQ(parent.at(first), id(esc));
     // Delivered in the same second as both: either is in the thread already.
     EXPECT_TRUE(parent.at(overdue) == id(esc) || parent.at(overdue) == id(first)) << parent.at(overdue);
@@ -638,14 +644,12 @@ TEST_F(DeliveryPipeline, AFollowUpRepliesToTheDigestThatCarriedItsFirstAlert) {
     ASSERT_EQ(mail_.received.size(), 2u);
     const auto& f = mail_.received.back();
     ASSERT_EQ(f.id, overdue);
-    EXPECT_EQ(f.in_reply_to_alert, "alert-" + std::to_string(first) + ".C84001@gpwatch.invalid");
-    EXPECT_EQ(f.reply_carrier, "alert-" + std::to_string(digest) + ".C84001@gpwatch.invalid");
+    const auto id = [this](std::int64_t a) { return message_id_of(a); };
+    EXPECT_EQ(f.in_reply_to_alert, id(first));
+    EXPECT_EQ(f.reply_carrier, id(digest));
     const auto message = mail::format_message(f, {"gpwatch@example.org", "duty@example.org", "C84001"});
-    EXPECT_NE(message.find("In-Reply-To: <alert-" + std::to_string(digest) + ".C84001@gpwatch.invalid>\r\n"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("References: <alert-" + std::to_string(first) + ".C84001@gpwatch.invalid> <alert-" +
-                           std::to_string(digest) + ".C84001@gpwatch.invalid>\r\n"),
+    EXPECT_NE(message.find("In-Reply-To: <" + id(digest) + ">\r\n"), std::string::npos) << message;
+    EXPECT_NE(message.find("References: <" + id(first) + "> <" + id(digest) + ">\r\n"),
               std::string::npos)
         << message;
 }

@@ -24,7 +24,7 @@ const mail::Envelope env{"f@x.nhs.net", "t@x.nhs.net", "C84001"};
 
 TEST(Rfc5322Threading, FollowUpCarriesInReplyToAndReferences) {
     auto a = base();
-    a.in_reply_to_alert = mail::bare_message_id(9, "C84001");
+    a.in_reply_to_alert = mail::bare_message_id(9, "", "C84001");
     EXPECT_EQ(a.in_reply_to_alert, "alert-9.C84001@gpwatch.invalid");
     const auto m = mail::format_message(a, env);
     EXPECT_NE(m.find("In-Reply-To: <alert-9.C84001@gpwatch.invalid>\r\n"), std::string::npos);
