@@ -65,15 +65,30 @@ const char* to_string(Reason r) {
         case Reason::processor_drift: return "processor_drift";
         case Reason::unreviewed_escalated: return "unreviewed_escalated";
         case Reason::not_update_record: return "not_update_record";
+        case Reason::implausible_time: return "implausible_time";
+        case Reason::review_refused: return "review_refused";
     }
     return "?";
 }
 
+const std::vector<Reason>& all_reasons() {
+    static const std::vector<Reason> v{Reason::unauthorised_write,
+                                       Reason::unknown_writer,
+                                       Reason::unreviewed_overdue,
+                                       Reason::unparseable_message,
+                                       Reason::review_tracked,
+                                       Reason::content_rule,
+                                       Reason::patient_visible_before_review,
+                                       Reason::processor_drift,
+                                       Reason::unreviewed_escalated,
+                                       Reason::not_update_record,
+                                       Reason::implausible_time,
+                                       Reason::review_refused};
+    return v;
+}
+
 std::optional<Reason> reason_from_string(const std::string& s) {
-    for (auto v : {Reason::review_tracked, Reason::unauthorised_write, Reason::unknown_writer,
-                   Reason::unreviewed_overdue, Reason::unparseable_message, Reason::content_rule,
-                   Reason::patient_visible_before_review, Reason::processor_drift,
-                   Reason::unreviewed_escalated, Reason::not_update_record})
+    for (auto v : all_reasons())
         if (s == to_string(v)) return v;
     return std::nullopt;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gpwatch {
 
@@ -21,7 +22,13 @@ enum class Reason {
     processor_drift,      // the clinical system's configuration departs from the controller's settings
     unreviewed_escalated, // still not reviewed escalation.after past its deadline: raised once more
     not_update_record,    // a MESH message that is not an Update Record: recorded, never guessed at
+    implausible_time,     // the feed's time for a write cannot be right (far ahead of its arrival,
+                          // or before 1990): the review clock started at its arrival instead
+    review_refused,       // a review stamped before the write it names: not taken as its review
 };
+
+// Every reason, in the order documentation lists them.
+const std::vector<Reason>& all_reasons();
 
 struct Verdict {
     Reason reason = Reason::review_tracked;

@@ -65,6 +65,8 @@ const char* headline(Reason r) {
         case Reason::processor_drift: return "Clinical system settings changed";
         case Reason::unreviewed_escalated: return "Still not reviewed";
         case Reason::not_update_record: return "MESH message that is not an Update Record";
+        case Reason::implausible_time: return "Write with a time that cannot be right";
+        case Reason::review_refused: return "Review not taken: stamped before the write";
     }
     return "gpwatch alert";
 }
@@ -80,7 +82,9 @@ std::string subject_phrase(const Settings& settings, const Verdict& v, const std
         }
         case Reason::unreviewed_overdue:
         case Reason::unreviewed_escalated:
-        case Reason::patient_visible_before_review: return std::string(headline(v.reason)) + ": write by " + who;
+        case Reason::patient_visible_before_review:
+        case Reason::implausible_time:
+        case Reason::review_refused: return std::string(headline(v.reason)) + ": write by " + who;
         case Reason::processor_drift: return headline(v.reason);
         case Reason::unknown_writer: return std::string(headline(v.reason)) + ": " + who;
         case Reason::unparseable_message: return std::string(headline(v.reason)) + " from " + who;
@@ -118,6 +122,14 @@ const char* what_to_do(Reason r) {
         case Reason::not_update_record:
             return "Nothing to do clinically: the IT admin may check why this message reached the "
                    "practice's MESH mailbox.";
+        case Reason::implausible_time:
+            return "Review the entry as usual: gpwatch counts its review time from when it arrived. Tell "
+                   "the IT admin: the system that sent it has a wrong clock or sends wrong times, which "
+                   "the supplier must fix.";
+        case Reason::review_refused:
+            return "Check the entry in the clinical system and file or reject it again: gpwatch still "
+                   "counts it as not reviewed. Tell the IT admin: the clinical system stamped the review "
+                   "with a time before the entry itself, which the supplier must fix.";
     }
     return "";
 }
@@ -181,7 +193,11 @@ AlertText compose(const Settings& settings, const WriteRecord& w, const Verdict&
             b += "\n";
         }
     }
-    b += "When:     " + local_time(settings, w.written_at) + " (" + settings.calendar.time_zone + ")\n";
+    if (w.trusted_at != 0)
+        b += "When:     arrived " + local_time(settings, w.trusted_at) + " (" + settings.calendar.time_zone +
+             "); the sender's time, " + claimed_time_words(w.written_at) + ", cannot be right\n";
+    else
+        b += "When:     " + local_time(settings, w.written_at) + " (" + settings.calendar.time_zone + ")\n";
     if (w.review_state == "unreviewed" && w.deadline_at > 0)
         b += "Review by: " + local_time(settings, w.deadline_at) + "\n";
     if (w.nopat) b += "Visibility: marked NOPAT, not shown to the patient\n";

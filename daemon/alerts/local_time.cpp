@@ -17,4 +17,8 @@ std::string local_time_words(const std::string& time_zone, std::int64_t unix_sec
     }
 }
 
+std::string claimed_time_words(std::int64_t unix_seconds) {
+    return date::format("%Y-%m-%d %H:%M UTC", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+}
+
 }  // namespace gpwatch::alerts

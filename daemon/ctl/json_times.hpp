@@ -11,5 +11,7 @@ namespace gpwatch::ctl {
 
 std::string iso_utc(std::int64_t unix_seconds);
 boost::json::value time_or_null(std::int64_t unix_seconds);
+// A time a feed claimed, shown as it is whatever it is: "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z".
+std::string iso_utc_as_claimed(std::int64_t unix_seconds);
 
 }  // namespace gpwatch::ctl

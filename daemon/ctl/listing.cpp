@@ -35,6 +35,13 @@ std::string join(const std::vector<std::string>& v) {
     return out.empty() ? "-" : out;
 }
 
+// When the sender says it wrote it, as it says (1970, 0001 and 2099 included: a lying time is
+// shown, not hidden); null only for what has no time of its own (an unreadable message, a drift).
+boost::json::value written_at_of(const WriteRecord& w) {
+    if (w.written_at == 0 && (w.review_state == "quarantined" || w.review_state.rfind("drift-", 0) == 0)) return nullptr;
+    return boost::json::value(iso_utc_as_claimed(w.written_at));
+}
+
 }  // namespace
 
 void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes, const Pseudonymiser& p) {
@@ -59,7 +66,7 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
             {"resource_type", w.resource_type},
             {"codes", std::move(codes)},
             {"nopat", w.nopat},
-            {"written_at", time_or_null(w.written_at)},
+            {"written_at", written_at_of(w)},
             {"received_at", time_or_null(w.received_at)},
             {"deadline", time_or_null(w.deadline_at)},
             {"reasons", std::move(reasons)},
@@ -68,6 +75,8 @@ void print_writes_json(std::ostream& out, const std::vector<WriteRecord>& writes
             {"reviewed_by", w.reviewed_by},
         };
         if (!w.parse_error.empty()) o["parse_error"] = w.parse_error;
+        // The sender's time could not be right: its arrival counts instead (review clock, LMC week).
+        if (w.trusted_at != 0) o["trusted_at"] = iso_utc(w.trusted_at);
         out << json::serialize(o) << "\n";
     }
 }
@@ -78,7 +87,8 @@ void print_writes_table(std::ostream& out, const std::vector<WriteRecord>& write
     rows.push_back({"ID", "ENTRY", "FROM", "PATIENT", "WRITTEN", "STATE", "REASONS"});
     for (const auto& w : writes)
         rows.push_back({std::to_string(w.id), w.upstream_id, w.author.ods.empty() ? "?" : w.author.ods,
-                        p.pseudonym(w.nhs_number), iso_utc(w.written_at), w.review_state, join(w.reasons)});
+                        p.pseudonym(w.nhs_number), written_at_of(w).is_null() ? "" : iso_utc_as_claimed(w.written_at),
+                        w.review_state, join(w.reasons)});
     print_columns(out, rows);
     out << writes.size() << " write(s)\n";
 }

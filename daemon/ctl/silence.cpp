@@ -73,10 +73,7 @@ int add(const std::vector<std::string>& args, const std::string& ledger_path, co
         }
     if (!row.reason.empty() && !known_reason(row.reason)) {
         std::string words;
-        for (auto r : {Reason::unauthorised_write, Reason::unknown_writer, Reason::unreviewed_overdue,
-                       Reason::unparseable_message, Reason::review_tracked, Reason::content_rule,
-                       Reason::patient_visible_before_review, Reason::processor_drift, Reason::unreviewed_escalated,
-                       Reason::not_update_record})
+        for (auto r : all_reasons())
             words += std::string(words.empty() ? "" : ", ") + to_string(r);
         for (const auto& c : condition::all()) words += ", " + c;
         err << "gpwatchctl: silence add: --reason '" << row.reason << "' is not a reason (" << words << ")\n";

@@ -6,6 +6,7 @@
 #include "daemon/alerts/local_time.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/policy/processor_drift.hpp"
+#include "daemon/policy/time_plausibility.hpp"
 
 namespace gpwatch {
 
@@ -97,9 +98,11 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
         case Action::close_review: {
             auto reviewer = ev.reviewer.name.empty() ? ev.reviewer.user_id : ev.reviewer.name;
             // close_feed: a workflow event on the clinical feed names an Update Record by its message id.
+            std::optional<RefusedReview> refused;
             auto id =
                 ledger_.close_review(decision.close_feed, ev.item_kind, ev.item_id, decision.review_state,
-                                     reviewer, ev.time.time_since_epoch().count());
+                                     reviewer, ev.time.time_since_epoch().count(), &refused);
+            if (refused) refuse_review(active, *refused, now, result);
             if (id) {
                 result.closed.push_back(id);
                 spdlog::info("write {} {} by {}", id, decision.review_state,
@@ -138,16 +141,36 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
 void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& ev,
                                const policy::Decision& decision, std::int64_t now, IngestResult& result) {
     const auto within = decision.review_within.count();
-    const auto deadline = review_deadline(active.calendar, ev.time.time_since_epoch().count(), within);
-    auto up = ledger_.upsert_write(ev, within, deadline, now);
+    // A time that cannot be right starts the review clock at the write's arrival instead.
+    const auto claimed = ev.time.time_since_epoch().count();
+    const auto doubt = policy::doubt_about(claimed, now);
+    const bool trusted = doubt == policy::TimeDoubt::none;
+    const auto deadline = review_deadline(active.calendar, trusted ? claimed : now, within);
+    auto up = ledger_.upsert_write(ev, within, deadline, now, trusted ? std::nullopt : std::optional<std::int64_t>(now),
+                                   true);
     ++result.writes_recorded;
     bool open = up.created || up.reopened;
+    if (up.refused_review) refuse_review(active, *up.refused_review, now, result);
     if (ev.feed == Feed::update_record && up.created) link_update_record(ev, up.write_id, open, result);
     if (open) result.deadlines.emplace_back(up.write_id, deadline);
 
     for (const auto& v : decision.verdicts) {
         bool fresh = ledger_.add_verdict(up.write_id, v, now);
         if (fresh && reason_alerts(v.reason)) result.alerts_created += alert_on(active, up.write_id, v, now);
+    }
+    if (!trusted) {
+        // Once per write (a verdict per reason): its amendments may carry the same wrong time.
+        const std::string how = doubt == policy::TimeDoubt::before_1990
+                                    ? "before 1990, when no record system feeding gpwatch existed"
+                                    : std::to_string((claimed - now) / 86400) + " days ahead of its arrival";
+        const Verdict v{Reason::implausible_time, Severity::high,
+                        "the sender stamped this write " + alerts::claimed_time_words(claimed) + ", " + how +
+                            "; its review time counts from its arrival instead, so it cannot escape the review clock"};
+        if (ledger_.add_verdict(up.write_id, v, now)) {
+            result.alerts_created += alert_on(active, up.write_id, v, now);
+            spdlog::warn("write {} by {}: the sender's time {} cannot be right ({}); its review clock starts at its arrival",
+                         up.write_id, ev.author.ods, alerts::claimed_time_words(claimed), how);
+        }
     }
     // Flag codes in the write count from now on: the verdicts above saw the flags before it.
     apply_flag_changes(ev, decision.flag_changes, result);
@@ -163,6 +186,21 @@ void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& 
         spdlog::info("write {} ({}) by {} into the record of patient {}: {}", up.write_id, to_string(ev.kind),
                      ev.author.ods, pseudonymiser_.pseudonym(ev.nhs_number), reasons);
     }
+}
+
+void RecordIngest::refuse_review(const ActiveSettings& active, const RefusedReview& r, std::int64_t now,
+                                 IngestResult& result) {
+    const auto& zone = active.settings.calendar.time_zone;
+    spdlog::warn("write {}: a review ({} by {}) stamped {} is before the write's review clock started ({}); "
+                 "not taken as its review: the write stays open",
+                 r.write_id, r.state, r.reviewer.empty() ? "a practice user" : r.reviewer,
+                 alerts::claimed_time_words(r.reviewed_at), alerts::local_time_words(zone, r.review_from));
+    const Verdict v{Reason::review_refused, Severity::review,
+                    "the clinical system said this write was " + r.state + " at " +
+                        alerts::claimed_time_words(r.reviewed_at) + ", before the write itself (" +
+                        alerts::local_time_words(zone, r.review_from) +
+                        "), so gpwatch did not take it as its review; the write is still open"};
+    if (ledger_.add_verdict(r.write_id, v, now)) result.alerts_created += alert_on(active, r.write_id, v, now);
 }
 
 void RecordIngest::link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open,

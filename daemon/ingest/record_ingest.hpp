@@ -77,6 +77,9 @@ private:
                  const alerts::AlertContext& context = {});
     void track_write(const ActiveSettings& active, const RecordEvent& ev, const policy::Decision& d,
                      std::int64_t now, IngestResult& result);
+    // A review stamped before the write it names: recorded as a verdict (and alerted), the write
+    // left open.
+    void refuse_review(const ActiveSettings& active, const RefusedReview& r, std::int64_t now, IngestResult& result);
     void link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open, IngestResult& result);
     void processor_change(const ActiveSettings& active, const RecordEvent& ev, const policy::Decision& d,
                           std::int64_t now, IngestResult& result);

@@ -56,7 +56,7 @@ constexpr const char* kWriteColumns =
     "w.nhs_number, w.nhs_number_valid, w.route, w.resource_type, w.codes, w.nopat, "
     "coalesce(w.parse_error, ''), w.written_at, w.received_at, w.review_from, w.review_within_s, "
     "coalesce(w.deadline_at, 0), w.review_state, coalesce(w.reviewed_at, 0), "
-    "coalesce(w.reviewed_by, '')";
+    "coalesce(w.reviewed_by, ''), coalesce(w.trusted_at, 0)";
 
 WriteRecord read_write(const sqlite::Statement& s) {
     WriteRecord w;
@@ -83,6 +83,7 @@ WriteRecord read_write(const sqlite::Statement& s) {
     w.review_state = s.text(24);
     w.reviewed_at = s.int64(25);
     w.reviewed_by = s.text(26);
+    w.trusted_at = s.int64(27);
     return w;
 }
 
@@ -93,14 +94,14 @@ struct Ledger::Statements {
         : insert_feed_event(db.prepare(
               "INSERT OR IGNORE INTO feed_events (feed, seq, kind, item_id) VALUES (?1, ?2, ?3, ?4)")),
           find_write_state(db.prepare(
-              "SELECT id, review_state FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
+              "SELECT id, review_state, review_from FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
           insert_write(db.prepare(
               "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, "
               "author_name, author_org_type, author_user_role, author_user_id, nhs_number, "
               "nhs_number_valid, route, resource_type, codes, nopat, raw, parse_error, written_at, "
-              "received_at, review_from, review_within_s, deadline_at, review_state) VALUES "
+              "received_at, review_from, review_within_s, deadline_at, review_state, trusted_at) VALUES "
               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-              "?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (feed, upstream_id) DO NOTHING")),
+              "?19, ?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (feed, upstream_id) DO NOTHING")),
           update_write_event(db.prepare(
               "UPDATE writes SET last_event = ?2, event_count = event_count + 1 WHERE id = ?1")),
           update_write_content(db.prepare(
@@ -244,8 +245,10 @@ bool Ledger::record_feed_event(Feed feed, std::uint64_t seq, EventKind kind, con
 
 
 UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
-                                  std::int64_t deadline_at, std::int64_t now) {
+                                  std::int64_t deadline_at, std::int64_t now,
+                                  std::optional<std::int64_t> trusted_from, bool refuse_earlier_reviews) {
     UpsertResult r;
+    const std::int64_t review_from = trusted_from.value_or(unix_seconds(ev.time));
     // Most events create their write: insert first, and look the write up only on a conflict.
     auto& ins = st_->insert_write;
     ins.bind(1, to_string(ev.feed)).bind(2, ev.entry_id).bind(3, static_cast<std::int64_t>(ev.seq))
@@ -255,13 +258,16 @@ UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_wit
         .bind(12, std::int64_t{ev.nhs_number_valid}).bind(13, ev.route)
         .bind(14, ev.resource_type).bind(15, encode_codes(ev.codes))
         .bind(16, std::int64_t{ev.nopat}).bind_null(17).bind_null(18)
-        .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, unix_seconds(ev.time))
+        .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, review_from)
         .bind(22, review_within_s).bind(23, deadline_at).bind(24, "unreviewed");
+    if (trusted_from) ins.bind(25, *trusted_from);
+    else ins.bind_null(25);
     ins.run();
     if (db_->changes() > 0) {
         r.write_id = db_->last_insert_rowid();
         r.created = true;
-        apply_early_review(ev.feed, ev.entry_id, r.write_id);
+        r.refused_review = apply_early_review(ev.feed, ev.entry_id, r.write_id,
+                                              refuse_earlier_reviews ? std::optional(review_from) : std::nullopt);
         return r;
     }
 
@@ -283,7 +289,7 @@ UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_wit
         st_->update_write_content.run();
         if (state == "filed" || state == "rejected") {
             // An outside amendment to a reviewed entry is new, unreviewed content.
-            st_->reopen_write.bind(1, r.write_id).bind(2, unix_seconds(ev.time))
+            st_->reopen_write.bind(1, r.write_id).bind(2, review_from)
                 .bind(3, review_within_s).bind(4, deadline_at);
             st_->reopen_write.run();
             r.reopened = true;
@@ -329,18 +335,24 @@ std::int64_t Ledger::add_alert(std::int64_t write_id, const Verdict& v, const st
 
 std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
                                   const std::string& item_id, const std::string& state,
-                                  const std::string& reviewer, std::int64_t at) {
+                                  const std::string& reviewer, std::int64_t at,
+                                  std::optional<RefusedReview>* refused) {
     // Look the write up, then close it by id: an UPDATE ... RETURNING would build a temporary
     // b-tree for its result on every call, which made this the costliest statement of a batch.
-    std::int64_t id = 0;
+    std::int64_t id = 0, review_from = 0;
     bool known = false;
     auto& find = st_->find_write_state;
     find.bind(1, to_string(feed)).bind(2, item_id);
     if (find.step()) {
         known = true;
         if (find.text(1) == "unreviewed") id = find.int64(0);
+        review_from = find.int64(2);
     }
     find.reset();
+    if (id != 0 && refused && at < review_from - kReviewBeforeWriteMargin) {
+        if (refused) *refused = RefusedReview{id, at, reviewer, state, review_from};
+        return 0;
+    }
     if (id != 0) {
         st_->apply_review.bind(1, id).bind(2, state).bind(3, at).bind(4, reviewer);
         st_->apply_review.run();
@@ -354,7 +366,8 @@ std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
     return id;
 }
 
-void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id) {
+std::optional<RefusedReview> Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id,
+                                                        std::optional<std::int64_t> review_from) {
     // One lookup on the reviews table's key. (Not a set held in memory: the table also keeps the
     // review of every item this ledger never holds, the practice's own among them, so over the
     // years it grows to millions of rows, and loading it would hold up the start.)
@@ -365,11 +378,14 @@ void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int6
         auto at = rev.int64(1);
         auto by = rev.text(2);
         rev.reset();
+        if (review_from && at < *review_from - kReviewBeforeWriteMargin)
+            return RefusedReview{write_id, at, by, state, *review_from};
         st_->apply_review.bind(1, write_id).bind(2, state).bind(3, at).bind(4, by);
         st_->apply_review.run();
     } else {
         rev.reset();
     }
+    return std::nullopt;
 }
 
 void Ledger::set_cursor(Feed feed, std::uint64_t seq) {
@@ -443,7 +459,7 @@ std::vector<WriteRecord> Ledger::list_writes(bool unreviewed_only) {
     std::vector<WriteRecord> out;
     while (s.step()) {
         auto w = read_write(s);
-        auto reasons = s.text(27);
+        auto reasons = s.text(28);
         std::size_t pos = 0;
         while (!reasons.empty() && pos <= reasons.size()) {
             auto comma = reasons.find(',', pos);

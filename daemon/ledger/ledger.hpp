@@ -33,8 +33,9 @@ struct WriteRecord {
     std::vector<Coding> codes;
     bool nopat = false;
     std::string parse_error;
-    std::int64_t written_at = 0;
+    std::int64_t written_at = 0;   // as the feed says
     std::int64_t received_at = 0;
+    std::int64_t trusted_at = 0;   // the feed's time could not be right: its arrival, which counts instead (0: written_at counts)
     std::int64_t review_from = 0;  // when the review clock started (the write, or its amendment)
     std::int64_t review_within_s = 0;
     std::int64_t deadline_at = 0;  // 0: none
@@ -79,10 +80,25 @@ struct MeshMessageRow {
     std::int64_t acknowledged_at = 0;  // 0: not yet
 };
 
+// A review stamped more than this before the write it reviews (its review clock's start) is no
+// review of it: a feed's clock that lies, not a GP. The margin allows for two systems' clocks
+// (a pharmacy's and the practice's) differing by a few minutes.
+inline constexpr std::int64_t kReviewBeforeWriteMargin = 5 * 60;
+
+// A review that was not taken as one (stamped before the write it names).
+struct RefusedReview {
+    std::int64_t write_id = 0;
+    std::int64_t reviewed_at = 0;
+    std::string reviewer;
+    std::string state;             // filed | rejected
+    std::int64_t review_from = 0;  // the write's review clock start
+};
+
 struct UpsertResult {
     std::int64_t write_id = 0;
     bool created = false;   // first event of this write
     bool reopened = false;  // an amendment re-opened a write already reviewed
+    std::optional<RefusedReview> refused_review;  // an early review (it came first) not taken: stamped before the write
 };
 
 class Ledger {
@@ -107,18 +123,26 @@ public:
     // Records that (feed, seq) was seen, naming the item it is about (entry id, reviewed item, or
     // empty); false when it already was (a replay: change nothing).
     bool record_feed_event(Feed feed, std::uint64_t seq, EventKind kind, const std::string& item_id);
+    // `trusted_from`: when the review clock starts, given only when the event's own time cannot
+    // be trusted (then also writes.trusted_at); by default the event's time. With
+    // `refuse_earlier_reviews`, a review that came first but is stamped before the write
+    // (kReviewBeforeWriteMargin) is not applied, and returned in refused_review.
     UpsertResult upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
-                              std::int64_t deadline_at, std::int64_t now);
+                              std::int64_t deadline_at, std::int64_t now,
+                              std::optional<std::int64_t> trusted_from = std::nullopt,
+                              bool refuse_earlier_reviews = false);
     // Stores an unparseable message whole; idempotent on (feed, upstream id).
     UpsertResult quarantine(const RecordEvent& ev, std::int64_t now);
     bool add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t now);
     // Adds an alert to the outbox; returns its id, or 0 when (write, reason) already alerted.
     std::int64_t add_alert(std::int64_t write_id, const Verdict& v, const std::string& subject,
                            const std::string& body, std::int64_t now);
-    // Closes the open write named by a review; returns its id, or 0 when none was open.
+    // Closes the open write named by a review; returns its id, or 0 when none was open. Given
+    // `refused`, a review stamped before the write (kReviewBeforeWriteMargin) closes nothing:
+    // returns 0 and says so there.
     std::int64_t close_review(Feed feed, const std::string& item_kind, const std::string& item_id,
                               const std::string& state, const std::string& reviewer,
-                              std::int64_t at);
+                              std::int64_t at, std::optional<RefusedReview>* refused = nullptr);
     void set_cursor(Feed feed, std::uint64_t seq);
     // Records a MESH message by its MESH id; false when it already was (downloaded again after a
     // restart between commit and acknowledgement: change nothing, acknowledge it again).
@@ -162,8 +186,10 @@ public:
     sqlite::Connection& connection() { return *db_; }
 
 private:
-    // Closes a just-created write if its review arrived first.
-    void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id);
+    // Closes a just-created write if its review arrived first, unless that review is stamped
+    // before the write (then returned, not applied).
+    std::optional<RefusedReview> apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id,
+                                                    std::optional<std::int64_t> review_from);
 
     struct Statements;
     std::unique_ptr<sqlite::Connection> db_;

@@ -275,6 +275,14 @@ const std::vector<const char*>& migrations() {
         );
         INSERT INTO ledger_identity (id, created_at) VALUES (lower(hex(randomblob(8))), unixepoch());
         )sql",
+        // A write whose time cannot be right (far ahead of its arrival, or before 1990) keeps what
+        // the feed claimed in written_at; trusted_at is its arrival, which the review clock and the
+        // LMC's weekly counts go by instead. NULL: written_at is trusted. The counts read the
+        // writes of a week through this index (on the very expression they use).
+        R"sql(
+        ALTER TABLE writes ADD COLUMN trusted_at INTEGER;
+        CREATE INDEX writes_trusted_time ON writes (coalesce(trusted_at, written_at));
+        )sql",
     };
     return m;
 }

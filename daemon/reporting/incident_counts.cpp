@@ -8,6 +8,8 @@ namespace gpwatch {
 
 namespace {
 
+// A write counts in the week it was written, or, when its time could not be right, the week it
+// arrived (writes.trusted_at; the expression is the one the writes_trusted_time index is on).
 // One GROUP BY over verdicts joined to writes, plus the writes whose NHS number failed its check.
 // content_rule verdicts are grouped by rule here and merged by category below: several rules may
 // share a category, and the mapping lives in the settings, not the ledger.
@@ -21,7 +23,7 @@ constexpr const char* kCountSql = R"sql(
            CASE WHEN ?3 THEN w.author_ods ELSE '' END,
            count(*)
     FROM verdicts v JOIN writes w ON w.id = v.write_id
-    WHERE w.written_at >= ?1 AND w.written_at < ?2
+    WHERE coalesce(w.trusted_at, w.written_at) >= ?1 AND coalesce(w.trusted_at, w.written_at) < ?2
       AND v.reason NOT IN ('review_tracked', 'not_update_record', 'unreviewed_escalated')
     GROUP BY 1, 2, 3, 4, 5
     UNION ALL
@@ -31,7 +33,7 @@ constexpr const char* kCountSql = R"sql(
            CASE WHEN ?3 THEN w.author_ods ELSE '' END,
            count(*)
     FROM writes w
-    WHERE w.written_at >= ?1 AND w.written_at < ?2
+    WHERE coalesce(w.trusted_at, w.written_at) >= ?1 AND coalesce(w.trusted_at, w.written_at) < ?2
       AND w.nhs_number_valid = 0
       AND w.review_state <> 'quarantined' AND w.review_state NOT LIKE 'drift-%'
     GROUP BY 1, 2, 3, 4, 5

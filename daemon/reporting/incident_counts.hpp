@@ -43,7 +43,8 @@ RuleCategories rule_categories(const Settings& settings);
 // The reason string of a content rule category: "content_rule:<category>".
 std::string content_rule_reason(const std::string& category);
 
-// Incidents of writes with start <= written_at < end (unix seconds). Sorted by reason, feed,
+// Incidents of writes with start <= written_at < end (unix seconds; a write whose time could not
+// be right counts by its arrival, writes.trusted_at, instead). Sorted by reason, feed,
 // writer_org_type, writer_ods; every count at least 1 (a cell never seen is not listed).
 std::vector<IncidentCell> count_incidents(Ledger& ledger, std::int64_t start, std::int64_t end,
                                           bool per_writer_ods, const RuleCategories& categories);

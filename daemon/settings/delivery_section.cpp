@@ -144,7 +144,8 @@ void load_route(SectionReader& c, const YAML::Node& n, const std::string& path, 
             c.error(n["reason"], path + ".reason",
                     "'" + s + "' is not a reason (unauthorised_write, unknown_writer, unreviewed_overdue, "
                     "unreviewed_escalated, unparseable_message, review_tracked, content_rule, "
-                    "patient_visible_before_review, processor_drift, not_update_record) or an internal "
+                    "patient_visible_before_review, processor_drift, not_update_record, implausible_time, "
+                    "review_refused) or an internal "
                     "condition (" + words(internal_conditions()) + ")");
     auto sinks = c.list(n, path, "sinks");
     if (!sinks) return c.error(n, path + ".sinks", "required setting is missing (the sinks this route delivers to)");

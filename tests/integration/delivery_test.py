@@ -21,6 +21,7 @@ usage: delivery_test.py BIN_DIR"""
 import email
 import email.policy
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -187,11 +188,15 @@ def main(workdir):
 
     # The clinical-system task sink: one task per urgent write alert (the simulator records a
     # task once per dedupe key; a resend would be answered 200 and not recorded again).
+    # The key names the ledger too ("gpwatch-C84001-ledger-<16 hex>-alert-<id>"): one ledger here.
     tasks = Counter(t["dedupe_key"] for t in sim.journal_tasks())
-    urgent = {f"gpwatch-C84001-alert-{a['id']}" for a in writes
-              if a["severity"] == "urgent" and a["delivery_state"] == "delivered"}
+    keys = [re.fullmatch(r"gpwatch-C84001-ledger-([0-9a-f]{16})-alert-(\d+)", k) for k in tasks]
+    check(all(keys), f"a dedupe_key of another shape: {sorted(tasks)[:3]}")
+    check(len({k.group(1) for k in keys}) == 1, "the tasks name more than one ledger")
+    task_ids = {int(k.group(2)) for k in keys}
+    urgent = {a["id"] for a in writes if a["severity"] == "urgent" and a["delivery_state"] == "delivered"}
     check(urgent, "no urgent write alert to make a task of")
-    check(set(tasks) == urgent, f"tasks {len(tasks)} != urgent alerts {len(urgent)}")
+    check(task_ids == urgent, f"tasks {len(task_ids)} != urgent alerts {len(urgent)}")
     log(f"{len(tasks)} tasks in the clinical system, one per urgent alert")
 
     # The backlog raised one internal alert, and one "resolved" alert after.
