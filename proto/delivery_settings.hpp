@@ -54,6 +54,8 @@ struct RouteSettings {
 struct InternalAlertSettings {
     bool enabled = true;
     std::chrono::seconds feed_disconnected_after{std::chrono::minutes(10)};
+    // MESH: no request has succeeded for this long (messages wait out MESH's 5-day expiry meanwhile).
+    std::chrono::seconds mesh_unreachable_after{std::chrono::minutes(30)};
     std::uint64_t disk_free_min_bytes = 512ull * 1024 * 1024;
     std::int64_t outbox_backlog_max = 100;                    // pending deliveries
     std::chrono::seconds outbox_oldest_max{std::chrono::hours(1)};  // oldest pending delivery

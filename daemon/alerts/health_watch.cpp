@@ -2,6 +2,8 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
+
 namespace gpwatch::alerts {
 
 namespace {
@@ -40,6 +42,25 @@ void HealthWatch::check(const InternalAlertSettings& s, const HealthObservation&
                                 " (limit " + minutes(s.feed_disconnected_after.count()) +
                                 "); writes into records are not being watched meanwhile",
                             now);
+    }
+
+    // MESH: nothing answered for longer than allowed. Not while MESH refuses the credentials: it
+    // answers then, and mesh_credentials_refused says what to do.
+    if (!seen.mesh_enabled) {
+        internal_.clear(condition::mesh_unreachable, condition::mesh_unreachable, clear_notify, now);
+    } else {
+        const auto silent = now - std::max(seen.mesh_last_success_at, seen.mesh_watched_since);
+        const auto limit = s.mesh_unreachable_after.count();
+        if (silent >= limit && !internal_.active(condition::mesh_credentials_refused))
+            internal_.raise(condition::mesh_unreachable, condition::mesh_unreachable, Severity::high,
+                            "the MESH mailbox cannot be reached",
+                            "no request to the MESH mailbox has succeeded for " + minutes(silent) + " (limit " +
+                                minutes(limit) + ")" +
+                                (seen.mesh_last_error.empty() ? "" : "; the last error: " + seen.mesh_last_error) +
+                                ". Update Record messages are not being fetched meanwhile",
+                            now);
+        else if (seen.mesh_last_success_at > 0 && now - seen.mesh_last_success_at < limit)
+            internal_.clear(condition::mesh_unreachable, condition::mesh_unreachable, clear_notify, now);
     }
 
     if (seen.disk_free_bytes) {

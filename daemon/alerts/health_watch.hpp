@@ -1,7 +1,7 @@
 #pragma once
 // HealthWatch: the periodic look at gpwatchd's own health that turns trouble into internal
 // alerts (InternalAlerts): the clinical feed disconnected for longer than
-// feed_disconnected_after, free disk space under disk_free_min, the outbox backing up (more than
+// feed_disconnected_after, no request to MESH answered for mesh_unreachable_after, free disk space under disk_free_min, the outbox backing up (more than
 // outbox_backlog_max deliveries pending, or a sink refusing alerts for longer than
 // outbox_oldest_max). Each raises once when it starts and clears when it ends. The caller
 // passes what it observed and the time, so tests drive it without a feed, a disk or a clock.
@@ -18,6 +18,10 @@ namespace gpwatch::alerts {
 struct HealthObservation {
     bool feed_enabled = true;
     bool feed_connected = false;
+    bool mesh_enabled = false;
+    std::int64_t mesh_watched_since = 0;    // when gpwatchd began polling MESH
+    std::int64_t mesh_last_success_at = 0;  // the last request MESH answered well (0: none yet)
+    std::string mesh_last_error;
     std::optional<std::uint64_t> disk_free_bytes;  // nullopt: could not tell
 };
 

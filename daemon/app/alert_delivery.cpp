@@ -66,10 +66,7 @@ alerts::OutboxRound AlertDelivery::deliver(std::int64_t now) { return outbox_->d
 
 std::int64_t AlertDelivery::next_due() { return outbox_->next_due(); }
 
-void AlertDelivery::check_health(bool feed_enabled, bool feed_connected, std::int64_t now) {
-    alerts::HealthObservation seen;
-    seen.feed_enabled = feed_enabled;
-    seen.feed_connected = feed_connected;
+void AlertDelivery::check_health(alerts::HealthObservation seen, std::int64_t now) {
     seen.disk_free_bytes = alerts::disk_free_bytes(settings_.state_dir);
     health_->check(settings_.delivery.internal, seen, now);
 }

@@ -48,7 +48,8 @@ public:
 
     // The periodic health look (feed, disk, outbox); raises or clears internal alerts. Call every
     // health_every(), then deliver().
-    void check_health(bool feed_enabled, bool feed_connected, std::int64_t now);
+    // `seen`: what the daemon observed of its inlets; the free disk space is looked at here.
+    void check_health(alerts::HealthObservation seen, std::int64_t now);
     std::chrono::seconds health_every() const;
 
     // Settings reloaded: routes, quiet hours, digests, the flood limit and thresholds take effect

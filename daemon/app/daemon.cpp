@@ -479,7 +479,18 @@ void Daemon::check_health() {
     if (shutting_down_) return;
     if (!ledger_failed_since_) {
         try {
-            delivery_->check_health(active_->settings.clinical_feed.enabled, feed_ && feed_->connected(), now_unix());
+            alerts::HealthObservation seen;
+            seen.feed_enabled = active_->settings.clinical_feed.enabled;
+            seen.feed_connected = feed_ && feed_->connected();
+            seen.mesh_enabled = active_->settings.mesh.enabled;
+            if (mesh_) {
+                seen.mesh_watched_since = mesh_started_at_;
+                seen.mesh_last_success_at = mesh_->client().last_poll_at();
+                seen.mesh_last_error = mesh_->client().last_error();
+            } else {
+                seen.mesh_watched_since = now_unix();  // being restarted (a reload): nothing to judge yet
+            }
+            delivery_->check_health(seen, now_unix());
         } catch (const std::exception& e) {
             ledger_failed(std::string("cannot record an internal alert: ") + e.what());
         }

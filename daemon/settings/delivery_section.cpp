@@ -23,7 +23,7 @@ const Keys kDeliveryKeys{"sinks",       "routes",           "default_sinks",    
 const Keys kSinkKeys{"name", "type", "maildir", "inbox", "from", "to", "url", "auth", "username", "password_file",
                      "oauth2_token_file", "ca_file", "secret_file", "token_file", "list"};
 const Keys kRouteKeys{"kind", "severity", "reason", "rule", "escalation", "sinks", "digest"};
-const Keys kInternalKeys{"enabled", "feed_disconnected_after", "disk_free_min", "outbox_backlog_max",
+const Keys kInternalKeys{"enabled", "feed_disconnected_after", "mesh_unreachable_after", "disk_free_min", "outbox_backlog_max",
                          "outbox_oldest_max", "check_every", "notify_on_clear"};
 // Conditions internal alerts are raised for (proto/internal_conditions.hpp).
 const Keys& internal_conditions() {
@@ -158,6 +158,7 @@ void load_internal(SectionReader& c, const YAML::Node& n, const std::string& pat
     if (!c.check_map(n, path, kInternalKeys)) return;
     if (auto v = c.flag(n, path, "enabled")) in.enabled = *v;
     if (auto v = seconds(c, n, path, "feed_disconnected_after")) in.feed_disconnected_after = *v;
+    if (auto v = seconds(c, n, path, "mesh_unreachable_after")) in.mesh_unreachable_after = *v;
     if (auto v = bytes(c, n, path, "disk_free_min")) in.disk_free_min_bytes = *v;
     if (auto v = c.count(n, path, "outbox_backlog_max", 1, 1000000)) in.outbox_backlog_max = *v;
     if (auto v = seconds(c, n, path, "outbox_oldest_max")) in.outbox_oldest_max = *v;

@@ -112,3 +112,43 @@ TEST_F(HealthWatchTest, DisabledRaisesNothing) {
     watch_->check(s_, seen(false, 1), 1'800'090'000);
     EXPECT_TRUE(deliveries_->list_all_alerts().empty());
 }
+
+TEST_F(HealthWatchTest, MeshUnansweredLongerThanAllowedRaisesOnceAndResolvesOnce) {
+    const std::int64_t t0 = 1'800'000'000;
+    s_.mesh_unreachable_after = 1800s;
+    auto mesh = [&](std::int64_t last_success, const std::string& error = "connection refused") {
+        auto o = seen(true);
+        o.mesh_enabled = true;
+        o.mesh_watched_since = t0;
+        o.mesh_last_success_at = last_success;
+        o.mesh_last_error = error;
+        return o;
+    };
+    watch_->check(s_, mesh(t0 + 60), t0 + 60);
+    watch_->check(s_, mesh(t0 + 60), t0 + 1859);
+    EXPECT_TRUE(internal_alerts("mesh_unreachable").empty()) << "under 30 minutes since the last answer";
+    watch_->check(s_, mesh(t0 + 60), t0 + 1860);
+    auto raised = internal_alerts("mesh_unreachable");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].severity, Severity::high);
+    EXPECT_NE(raised[0].body.find("connection refused"), std::string::npos) << raised[0].body;
+    EXPECT_NE(raised[0].body.find("5 days"), std::string::npos) << "what is at stake: " << raised[0].body;
+    for (int i = 1; i <= 10; ++i) watch_->check(s_, mesh(t0 + 60), t0 + 1860 + i * 30);
+    EXPECT_EQ(internal_alerts("mesh_unreachable").size(), 1u) << "none while it lasts";
+    watch_->check(s_, mesh(t0 + 2400), t0 + 2410);
+    auto all = internal_alerts("mesh_unreachable");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_NE(all.back().subject.find("resolved"), std::string::npos);
+}
+
+TEST_F(HealthWatchTest, MeshNeverAnsweredSinceStartCountsFromTheStart) {
+    const std::int64_t t0 = 1'800'000'000;
+    s_.mesh_unreachable_after = 1800s;
+    auto o = seen(true);
+    o.mesh_enabled = true;
+    o.mesh_watched_since = t0;
+    watch_->check(s_, o, t0 + 1799);
+    EXPECT_TRUE(internal_alerts("mesh_unreachable").empty());
+    watch_->check(s_, o, t0 + 1800);
+    EXPECT_EQ(internal_alerts("mesh_unreachable").size(), 1u);
+}
