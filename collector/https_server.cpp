@@ -175,7 +175,7 @@ void HttpsServer::stop() {
         if (!c->busy) c->socket->close(ec);  // idle or handshaking: nothing to finish
     // What was counted but not yet said is said now; a pending timer would keep the event loop
     // (and so the stop) waiting for up to 10 s.
-    log_due_summaries(LogTally::Clock::now() + kTallyInterval);
+    log_summaries(tally_.flush(LogTally::Clock::now()));
     tally_timer_.cancel();
 }
 
@@ -195,13 +195,13 @@ void HttpsServer::arm_tally_timer() {
     tally_timer_.async_wait([this](const boost::system::error_code& ec) {
         tally_timer_armed_ = false;
         if (ec || stopping_) return;
-        log_due_summaries(LogTally::Clock::now());
+        log_summaries(tally_.due(LogTally::Clock::now()));
         arm_tally_timer();
     });
 }
 
-void HttpsServer::log_due_summaries(LogTally::Clock::time_point now) {
-    for (const auto& s : tally_.due(now)) {
+void HttpsServer::log_summaries(const std::vector<LogTally::Summary>& summaries) {
+    for (const auto& s : summaries) {
         const auto bar = s.kind.find('|');
         std::string action = s.kind.substr(0, bar);
         const std::string why = bar == std::string::npos ? std::string() : s.kind.substr(bar + 1);

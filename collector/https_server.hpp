@@ -68,7 +68,7 @@ private:
     // Logs an event at once or counts it for the kind's next summary (LogTally).
     void tally(const std::string& kind, const std::string& first_line, std::string sample);
     void arm_tally_timer();
-    void log_due_summaries(LogTally::Clock::time_point now);
+    void log_summaries(const std::vector<LogTally::Summary>& summaries);
 
     boost::asio::io_context& ioc_;
     boost::asio::ssl::context& tls_;

@@ -32,6 +32,14 @@ std::vector<LogTally::Summary> LogTally::due(Clock::time_point now) {
     return out;
 }
 
+std::vector<LogTally::Summary> LogTally::flush(Clock::time_point now) {
+    std::vector<Summary> out;
+    for (auto& [kind, w] : windows_)
+        if (w.count > 0) out.push_back(Summary{kind, w.count, now - w.started, std::move(w.last_sample)});
+    windows_.clear();
+    return out;
+}
+
 std::optional<LogTally::Clock::time_point> LogTally::next_due() const {
     std::optional<Clock::time_point> next;
     for (const auto& [kind, w] : windows_)

@@ -35,6 +35,8 @@ public:
     };
     // The summaries due by `now`, each starting the kind's next interval.
     std::vector<Summary> due(Clock::time_point now);
+    // Everything counted and not yet said, whatever the time (on stop); then all kinds are quiet.
+    std::vector<Summary> flush(Clock::time_point now);
     // When the next interval ends (a summary, or a kind going quiet), if any is open.
     std::optional<Clock::time_point> next_due() const;
 

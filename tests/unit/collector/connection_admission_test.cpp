@@ -125,6 +125,13 @@ TEST(LogTally, OneLineAtOnceThenOneSummaryPerInterval) {
     EXPECT_TRUE(t.due(t0 + 20s).empty());
     EXPECT_FALSE(t.next_due());
     EXPECT_TRUE(t.note("refused", t0 + 30s));  // quiet again: logged at once
+    EXPECT_FALSE(t.note("refused", t0 + 31s, "c"));
+    // On stop: what was counted is said, over the time it really covers.
+    s = t.flush(t0 + 32s);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].count, 1u);
+    EXPECT_EQ(s[0].over, 2s);
+    EXPECT_FALSE(t.next_due());
 }
 
 TEST(LogTally, Thousands) {
