@@ -226,6 +226,7 @@ def main(workdir):
 
         log_size0 = os.path.getsize(collector.log_path)
         cpu0, wall0 = cpu_seconds(collector.proc.pid), time.monotonic()
+        self0 = resource.getrusage(resource.RUSAGE_SELF)
         flood = Flood(collector.upload_port, collector.web_port)
         flooder = threading.Thread(target=flood.run, daemon=True)
         flooder.start()
@@ -245,6 +246,7 @@ def main(workdir):
             page_times.append(seconds if code == 200 else float("inf"))
             time.sleep(max(0.0, t_next - time.monotonic()))
         cpu1, wall1 = cpu_seconds(collector.proc.pid), time.monotonic()
+        self1 = resource.getrusage(resource.RUSAGE_SELF)
         stats = dict(flood.stats)
         check(flooder.is_alive(), "the flood stopped before the end (see the traceback above)")
         flood.stop_flag.set()
@@ -256,6 +258,8 @@ def main(workdir):
         log(f"uploads: {statuses.count(201)} of {len(statuses)} stored (201)")
         log(f"page: slowest {max(page_times):.3f} s, mean {sum(page_times) / len(page_times):.3f} s")
         log(f"collector CPU: {100 * cpu_share:.1f}% over {wall1 - wall0:.0f} s; log grew by {log_growth:,} bytes")
+        flood_cpu = (self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime) / (wall1 - wall0)
+        log(f"(the flooding side itself: {100 * flood_cpu:.1f}% of a CPU)")
 
         # The flood must really have been one: connections opened again and again, cut by the collector.
         check(stats["upload_opened"] >= 2 * len(UPLOAD_FLOOD) and stats["upload_cut"] >= len(UPLOAD_FLOOD),
