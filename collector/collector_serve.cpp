@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +43,34 @@ void say(const std::string& line) {
     std::fflush(stdout);
 }
 
+// The number of descriptors the process may open, raised first from the soft limit to the hard
+// one. Why: the soft limit is 1,024 by default, an accident of history (select()'s FD_SETSIZE)
+// that matters nothing to an epoll server; the hard limit is what the admin (or the unit's
+// LimitNOFILE=) meant to allow. The listeners' caps are then sized from it, so that connections
+// can never use up the descriptors the database and the listeners need.
+std::uint64_t raise_descriptor_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        spdlog::warn("cannot read the descriptor limit (RLIMIT_NOFILE); assuming 1024");
+        return 1024;
+    }
+    const rlim_t before = lim.rlim_cur;
+    if (lim.rlim_cur != lim.rlim_max) {
+        rlimit raised = lim;
+        raised.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            lim = raised;
+        else
+            spdlog::warn("cannot raise the descriptor limit from {} to {}", before, lim.rlim_max);
+    }
+    const std::uint64_t limit = lim.rlim_cur == RLIM_INFINITY ? 1u << 20 : static_cast<std::uint64_t>(lim.rlim_cur);
+    if (lim.rlim_cur != before)
+        spdlog::info("descriptor limit raised from {} to {} (the hard limit)", before, limit);
+    else
+        spdlog::info("descriptor limit {}", limit);
+    return limit;
+}
+
 }  // namespace
 
 int run_serve(const CollectorSettings& settings, const std::string& capture_dir) {
@@ -60,12 +90,15 @@ int run_serve(const CollectorSettings& settings, const std::string& capture_dir)
     }
     const date::time_zone* zone = date::locate_zone(settings.time_zone);
 
+    const ServerLimits limits = limits_for_descriptors(raise_descriptor_limit());
+
     UploadRoute upload_route(*store, IntakeLimits{settings.limits.max_report_bytes, settings.limits.max_clock_skew},
                              zone, now_seconds);
     WebRoutes web_routes(*store, zone, now_seconds);
 
     ListenerOptions upload_options;
     upload_options.name = "upload";
+    upload_options.limits = limits.upload;
     upload_options.body_limit = settings.limits.max_report_bytes;
     upload_options.handler = [&](const HttpAsk& ask) { return upload_route.answer(ask); };
     upload_options.too_large = [&](const std::string& peer) { return upload_route.too_large(peer); };
@@ -74,6 +107,7 @@ int run_serve(const CollectorSettings& settings, const std::string& capture_dir)
 
     ListenerOptions web_options;
     web_options.name = "web";
+    web_options.limits = limits.web;
     web_options.body_limit = 1024;  // the page's routes are all GETs
     web_options.handler = [&](const HttpAsk& ask) { return web_routes.answer(ask); };
     HttpsServer web_server(ioc, *web_tls, std::move(web_options));

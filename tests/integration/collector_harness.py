@@ -128,9 +128,10 @@ def stored_reports(sqlite_path):
 
 class Collector:
     """gpwatch-collector serve; learns its two ports from the 'listening' lines. Its log (stderr)
-    is workdir/collector.log (log_path); with capture_dir, every upload request is kept there."""
+    is workdir/collector.log (log_path); with capture_dir, every upload request is kept there.
+    nofile: a (soft, hard) RLIMIT_NOFILE to start it under, as an admin's limit would be."""
 
-    def __init__(self, bin_dir, config, workdir, capture_dir=None):
+    def __init__(self, bin_dir, config, workdir, capture_dir=None, nofile=None):
         self.bin = os.path.join(bin_dir, "gpwatch-collector")
         self.config = config
         self.capture_dir = capture_dir
@@ -139,7 +140,13 @@ class Collector:
         args = [self.bin, "--config", config, "serve"]
         if capture_dir:
             args += ["--capture-dir", capture_dir]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        limit = None
+        if nofile:
+            import resource
+
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, text=True, preexec_fn=limit)
         ports = {}
         for _ in range(2):
             line = self.proc.stdout.readline()
