@@ -366,11 +366,21 @@ int Daemon::run() {
     // Ready at once: the review clock is rebuilt from the ledger after this, a slice at a time,
     // while the feed catches up; what fell due meanwhile is checked once it is back.
     asio::post(ioc_, [this] {
+        if (shutting_down_) return;  // a signal came first: nothing is ready
         arm_watchdog();
         ready_ = true;
-        notifier_.ready("watching " + active_->settings.practice_ods + ": putting open writes back on the review clock");
-        spdlog::info("gpwatchd ready: feed cursor at seq {}; loading the open writes' deadlines",
-                     ledger_->cursor(Feed::clinical));
+        if (ledger_failed_since_) {
+            // Up (so the service manager does not restart it into the same full disk), but not
+            // watching: the log says so rather than "ready".
+            notifier_.ready("up, but the ledger refuses writes: holding back acknowledgements");
+            spdlog::warn("gpwatchd up but not watching: the ledger refuses writes ({}); nothing is taken in until "
+                         "it takes them again",
+                         ledger_error_);
+        } else {
+            notifier_.ready("watching " + active_->settings.practice_ods + ": putting open writes back on the review clock");
+            spdlog::info("gpwatchd ready: feed cursor at seq {}; loading the open writes' deadlines",
+                         ledger_->cursor(Feed::clinical));
+        }
         write_status();
         arm_status_timer();
         review_->reload_all();

@@ -56,9 +56,11 @@ IngestResult RecordIngest::apply(const ActiveSettings& active, const std::vector
         if (result.durable_seq > 0) ledger_.set_cursor(Feed::clinical, result.durable_seq);
         ledger_.commit();
     } catch (...) {
+        raised_.clear();  // never committed: nothing was raised
         ledger_.rollback();
         throw;
     }
+    log_raised();
     return result;
 }
 
@@ -305,9 +307,14 @@ int RecordIngest::alert_on(const ActiveSettings& active, std::int64_t write_id, 
     if (!write) return 0;
     auto text = alerts::compose(active.settings, *write, v, context);
     auto id = ledger_.add_alert(write_id, v, text.subject, text.body, now);
-    // The subject names the writer and what was written, never the patient: safe for the log.
-    if (id) spdlog::warn("ALERT {} raised for write {}: {}", id, write_id, text.subject);
+    if (id) raised_.push_back({id, write_id, std::move(text.subject)});
     return id ? 1 : 0;
+}
+
+void RecordIngest::log_raised() {
+    // The subject names the writer and what was written, never the patient: safe for the log.
+    for (const auto& r : raised_) spdlog::warn("ALERT {} raised for write {}: {}", r.alert_id, r.write_id, r.subject);
+    raised_.clear();
 }
 
 std::int64_t RecordIngest::escalation_at(const ActiveSettings& active, const WriteRecord& w) const {
@@ -359,9 +366,11 @@ int RecordIngest::raise_overdue(const ActiveSettings& active, const std::vector<
         }
         ledger_.commit();
     } catch (...) {
+        raised_.clear();
         ledger_.rollback();
         throw;
     }
+    log_raised();
     return created;
 }
 

@@ -15,6 +15,7 @@
 //   quarantine        an unparseable message: kept whole and alerted
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -89,9 +90,19 @@ private:
     // When an overdue write escalates (0: never, escalation off).
     std::int64_t escalation_at(const ActiveSettings& active, const WriteRecord& w) const;
 
+    // Alerts added in the open transaction, logged as raised once it is committed (a batch that
+    // fails to commit raised nothing, and is raised again when it comes back).
+    struct Raised {
+        std::int64_t alert_id = 0;
+        std::int64_t write_id = 0;
+        std::string subject;
+    };
+    void log_raised();
+
     Ledger& ledger_;
     ControllerLedger controller_;
     const Pseudonymiser& pseudonymiser_;
+    std::vector<Raised> raised_;
 };
 
 // The mesh_messages row for an event that came from the MESH mailbox (ev.mesh_message_id set).

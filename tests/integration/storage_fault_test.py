@@ -166,6 +166,15 @@ delivery:
         check(episode, "the episode was not recorded in the ledger once it took writes again")
         log(f"resumed by itself: all {len(third_party)} third-party writes in the ledger, cursor at {last}; "
             f"recorded afterwards ({len(episode)} episode(s)), e.g. alert {episode[0]['id']}: {episode[0]['subject']}")
+        # The log says an alert was raised only once it was committed: a batch the full disk
+        # refused raised nothing (its alerts come again, under ids of their own, when it is back).
+        with open(daemon.log.name) as f:
+            logged = [int(m) for m in re.findall(r"ALERT (\d+) raised for write", f.read())]
+        in_ledger = {a["id"] for a in daemon.ctl_json("alerts")}
+        repeated = sorted({i for i in logged if logged.count(i) > 1})
+        check(not repeated, f"alert ids logged as raised more than once: {repeated[:10]}")
+        check(set(logged) <= in_ledger, f"alerts logged as raised but not in the ledger: {sorted(set(logged) - in_ledger)[:10]}")
+        log(f"{len(logged)} alerts logged as raised, each once, each in the ledger")
     finally:
         if filler and os.path.exists(filler):
             os.remove(filler)
