@@ -68,6 +68,8 @@ ClinicalOptions parse_clinical_options(const std::vector<std::string>& args) {
             parse_review_delay(arg.value(), o);
         } else if (name == "--backdate") {
             o.backdate = parse_duration(name, arg.value());
+        } else if (name == "--lying-times") {
+            o.lying_times = parse_whole(name, arg.value());
         } else {
             throw OptionError("unknown option '" + arg.word() + "'");
         }
@@ -94,7 +96,9 @@ const char* clinical_usage() {
            "  --chaos                 drop client connections at random moments\n"
            "  --heartbeat SECONDS     heartbeat interval (default 5)\n"
            "  --review-delay MIN:MAX  seconds before a write is filed or rejected (default 5:40)\n"
-           "  --backdate DURATION     date every event this far in the past, e.g. 7d (default: now)\n";
+           "  --backdate DURATION     date every event this far in the past, e.g. 7d (default: now)\n"
+           "  --lying-times N         stamp every Nth event with a time that cannot be right (2099, 0001,\n"
+           "                          0000, 1900, 9999, 1970 in turn), as a broken sender would\n";
 }
 
 }  // namespace gpwatch::sim

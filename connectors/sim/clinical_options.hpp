@@ -31,6 +31,9 @@ struct ClinicalOptions {
     // Every event time (and entry time) lies this far in the past: last week's traffic
     // replayed, as the feed sends it when a subscriber catches up after an outage.
     std::chrono::milliseconds backdate{0};
+    // Every Nth event is stamped with a time that cannot be right (2099, 0001, 0000, 1900, 9999,
+    // 1970 in turn), as a sender with a broken clock would: what gpwatchd must not trust. 0: none.
+    std::uint64_t lying_times = 0;
     double heartbeat = 5;
     double review_min = 5;
     double review_max = 40;

@@ -83,7 +83,7 @@ int run_clinical(const std::vector<std::string>& args) {
         TrafficClock clock(ioc, traffic, log, options.rate, options.count,
                            std::chrono::duration_cast<std::chrono::seconds>(options.backdate), [&] {
             say("gpwatch-sim clinical: all " + std::to_string(options.count) + " events generated");
-        });
+        }, options.lying_times);
 
         // --update-records: the Update Records the MESH simulator delivers reach the workflow queue.
         std::optional<MeshJournalFollower> update_records;

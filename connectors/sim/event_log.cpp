@@ -11,13 +11,13 @@ namespace json = boost::json;
 ClinicalEventLog::ClinicalEventLog(std::string practice, std::size_t capacity, Journal* journal)
     : practice_(std::move(practice)), capacity_(capacity), journal_(journal) {}
 
-std::uint64_t ClinicalEventLog::publish(const json::object& body, SysSeconds now) {
+std::uint64_t ClinicalEventLog::publish(const json::object& body, SysSeconds now, const std::string& claimed_time) {
     const std::uint64_t seq = next_seq_++;
     json::object event;
     event.reserve(body.size() + 4);
     event["type"] = "event";
     event["seq"] = seq;
-    event["time"] = london_rfc3339(now);
+    event["time"] = claimed_time.empty() ? london_rfc3339(now) : claimed_time;
     event["practice"] = practice_;
     for (const auto& member : body) event[member.key()] = member.value();
 

@@ -25,8 +25,9 @@ public:
 
     ClinicalEventLog(std::string practice, std::size_t capacity, Journal* journal);
 
-    // Adds type, seq, time and practice in front of `body`; returns the seq given.
-    std::uint64_t publish(const boost::json::object& body, SysSeconds now);
+    // Adds type, seq, time and practice in front of `body`; returns the seq given. `claimed_time`:
+    // an RFC 3339 time to stamp instead of `now` (a lying clock), or empty.
+    std::uint64_t publish(const boost::json::object& body, SysSeconds now, const std::string& claimed_time = "");
 
     std::uint64_t latest_seq() const { return next_seq_ - 1; }
     std::uint64_t first_retained_seq() const { return next_seq_ - events_.size(); }

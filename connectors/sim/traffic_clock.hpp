@@ -18,8 +18,10 @@ class ClinicalEventLog;
 class TrafficClock {
 public:
     // backdate: every event is stamped this far before the moment it is published.
+    // lying_times: every Nth event stamped with a time that cannot be right (0: none).
     TrafficClock(boost::asio::io_context& ioc, ClinicalTraffic& traffic, ClinicalEventLog& log, double rate,
-                 std::uint64_t count, std::chrono::seconds backdate, std::function<void()> on_all_generated);
+                 std::uint64_t count, std::chrono::seconds backdate, std::function<void()> on_all_generated,
+                 std::uint64_t lying_times = 0);
 
     void start();
     void stop();
@@ -34,6 +36,7 @@ private:
     std::uint64_t count_;
     std::chrono::seconds backdate_;
     std::function<void()> on_all_generated_;
+    std::uint64_t lying_times_;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
 };

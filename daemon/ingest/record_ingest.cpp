@@ -18,6 +18,21 @@ std::int64_t review_deadline(const WorkingCalendar& calendar, std::int64_t from,
     return t.time_since_epoch().count();
 }
 
+namespace {
+
+// "73 years", "12 days", "3 hours": how far a claimed time is ahead, in the largest whole unit.
+std::string how_far_ahead(std::int64_t seconds) {
+    const auto in = [&](std::int64_t unit, const char* one, const char* many) {
+        const auto n = seconds / unit;
+        return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    if (seconds >= 365 * 86400) return in(365 * 86400 + 86400 / 4, "year", "years");
+    if (seconds >= 86400) return in(86400, "day", "days");
+    return in(3600, "hour", "hours");
+}
+
+}  // namespace
+
 MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now) {
     MeshMessageRow row;
     row.mesh_id = ev.mesh_message_id;
@@ -164,9 +179,9 @@ void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& 
         // Once per write (a verdict per reason): its amendments may carry the same wrong time.
         const std::string how = doubt == policy::TimeDoubt::before_1990
                                     ? "before 1990, when no record system feeding gpwatch existed"
-                                    : std::to_string((claimed - now) / 86400) + " days ahead of its arrival";
+                                    : how_far_ahead(claimed - now) + " ahead of its arrival";
         const Verdict v{Reason::implausible_time, Severity::high,
-                        "the sender stamped this write " + alerts::claimed_time_words(claimed) + ", " + how +
+                        "The sender stamped this write " + alerts::claimed_time_words(claimed) + ", " + how +
                             "; its review time counts from its arrival instead, so it cannot escape the review clock"};
         if (ledger_.add_verdict(up.write_id, v, now)) {
             result.alerts_created += alert_on(active, up.write_id, v, now);
@@ -198,7 +213,7 @@ void RecordIngest::refuse_review(const ActiveSettings& active, const RefusedRevi
                  r.write_id, r.state, r.reviewer.empty() ? "a practice user" : r.reviewer,
                  alerts::claimed_time_words(r.reviewed_at), alerts::local_time_words(zone, r.review_from));
     const Verdict v{Reason::review_refused, Severity::review,
-                    "the clinical system said this write was " + r.state + " at " +
+                    "The clinical system said this write was " + r.state + " at " +
                         alerts::claimed_time_words(r.reviewed_at) + ", before the write itself (" +
                         alerts::local_time_words(zone, r.review_from) +
                         "), so gpwatch did not take it as its review; the write is still open"};

@@ -249,9 +249,9 @@ class Gpwatchd:
         self.log = open(log_path, "a")
         self.proc = None
 
-    def start(self):
+    def start(self, *args):
         self.proc = subprocess.Popen(
-            [os.path.join(self.bin_dir, "gpwatchd"), "--config", self.config, "--state-dir", self.state_dir],
+            [os.path.join(self.bin_dir, "gpwatchd"), "--config", self.config, "--state-dir", self.state_dir, *args],
             stdout=self.log, stderr=self.log)
 
     def kill9(self):
