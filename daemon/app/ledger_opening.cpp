@@ -214,7 +214,20 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
                                               record ? record->alert_id : 0});
         return out;
     }
-    if (!record) return out;  // the first start of a gpwatchd that keeps one: made now
+    if (!record) {
+        // No record beside a ledger with a history: the first start of a gpwatchd that keeps
+        // one, or a ledger restored (from a backup) into a state directory that lost its record.
+        // A restored copy may hand out alert ids its peers already hold: a new identity makes its
+        // alerts' names (Message-ID, dedupe_key) new whatever their numbers.
+        if (position.feed_seq > 0 || position.mesh_messages > 0 || position.alert_id > 0) {
+            out.ledger->renew_identity();
+            spdlog::warn("the ledger {} has no high-water record beside it (first start of this version, or a "
+                         "restored ledger): it now has a new identity, {}, so no alert it sends can be taken for one "
+                         "sent before",
+                         path.string(), out.ledger->identity());
+        }
+        return out;
+    }
     std::string lacks;
     if (record->ledger_id != position.ledger_id)
         lacks = "it is not the ledger gpwatchd last ran on: its identity is " + position.ledger_id + ", and " +

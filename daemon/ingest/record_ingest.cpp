@@ -26,7 +26,8 @@ std::string how_far_ahead(std::int64_t seconds) {
         const auto n = seconds / unit;
         return std::to_string(n) + " " + (n == 1 ? one : many);
     };
-    if (seconds >= 365 * 86400) return in(365 * 86400 + 86400 / 4, "year", "years");
+    constexpr std::int64_t year = 365 * 86400 + 86400 / 4;
+    if (seconds >= year) return in(year, "year", "years");
     if (seconds >= 86400) return in(86400, "day", "days");
     return in(3600, "hour", "hours");
 }

@@ -516,6 +516,11 @@ const std::string& Ledger::identity() {
     return identity_;
 }
 
+void Ledger::renew_identity() {
+    db_->exec("UPDATE ledger_identity SET id = lower(hex(randomblob(8)))");
+    identity_.clear();
+}
+
 std::int64_t Ledger::mesh_message_count() {
     auto q = db_->prepare("SELECT count(*) FROM mesh_messages");
     return q.step() ? q.int64(0) : 0;

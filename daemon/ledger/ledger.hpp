@@ -168,6 +168,9 @@ public:
     std::int64_t highest_alert_id();
     // The ledger's random identity (16 hex digits), made when it was made.
     const std::string& identity();
+    // Gives the ledger a new random identity (committed at once): for a ledger found without its
+    // high-water record, which may be a restored copy whose alert ids peers have already seen.
+    void renew_identity();
     // How many MESH messages the ledger holds (each was, or is about to be, acknowledged).
     std::int64_t mesh_message_count();
     // SQLite's PRAGMA quick_check: "" when the file's structure is sound, else what is wrong (its

@@ -164,3 +164,26 @@ TEST_F(LedgerOpeningTest, ARecordWithoutItsLedgerIsHistory) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(LedgerOpeningTest, ALedgerWithAHistoryFoundWithoutItsRecordGetsANewIdentity) {
+    std::string before;
+    {
+        auto o = open();
+        ingest_up_to(*o.ledger, 5);
+        before = o.ledger->identity();
+    }  // no record written: as a ledger restored onto a new disk
+    auto o = open();
+    EXPECT_NE(o.ledger->identity(), before) << "its alerts must not be named as the copy's were";
+    EXPECT_EQ(o.ledger->identity().size(), 16u);
+}
+
+TEST_F(LedgerOpeningTest, AFreshLedgerKeepsItsIdentity) {
+    auto o = open();
+    const auto id = o.ledger->identity();
+    o.ledger.reset();
+    EXPECT_EQ(open().ledger->identity(), id) << "nothing in it yet: nothing to tell apart";
+}
+
+}  // namespace
