@@ -323,6 +323,7 @@ void AlertOutbox::serve(const std::string& sink, SinkState& st, std::int64_t now
         const auto next = std::max_element(due.begin(), due.end(), [](const DeliveryRow& a, const DeliveryRow& b) {
             return a.alert.severity < b.alert.severity;
         });
+        if (hooks_.naming && !hooks_.naming(next->alert.id)) return;  // not recorded: a later round
         dispatch(sink, st, *next, now, round);
     }
 }

@@ -72,6 +72,9 @@ struct OutboxHooks {
     std::function<void(const std::string& what)> ledger_failed;
     // Unix seconds now, for results that come back between rounds.
     std::function<std::int64_t()> now;
+    // Before alert `id` is handed to a sink, which names it to a peer (Message-ID, dedupe_key):
+    // false holds it back for a later round (gpwatchd could not record the id as handed out).
+    std::function<bool(std::int64_t id)> naming = {};
 };
 
 class AlertOutbox {
@@ -89,6 +92,7 @@ public:
     AlertOutbox& operator=(const AlertOutbox&) = delete;
 
     void set_hooks(OutboxHooks hooks) { hooks_ = std::move(hooks); }
+    void set_naming_hook(std::function<bool(std::int64_t id)> naming) { hooks_.naming = std::move(naming); }
 
     // New settings (reload). Sinks are fixed at start: a route naming a sink that was added
     // since goes to the default sinks until the next start.

@@ -50,6 +50,8 @@ public:
     // health_every(), then deliver().
     // `seen`: what the daemon observed of its inlets; the free disk space is looked at here.
     void check_health(alerts::HealthObservation seen, std::int64_t now);
+    // Called before each alert is handed to a sink (see alerts::OutboxHooks::naming).
+    void set_naming_hook(std::function<bool(std::int64_t id)> naming) { outbox_->set_naming_hook(std::move(naming)); }
     std::chrono::seconds health_every() const;
 
     // Settings reloaded: routes, quiet hours, digests, the flood limit and thresholds take effect

@@ -97,6 +97,19 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     delivery_ = std::make_unique<AlertDelivery>(
         ioc_.get_executor(), *ledger_, s, [this] { request_delivery_round(); },
         [this](const std::string& what) { ledger_failed("cannot record an alert's delivery: " + what); });
+    // Every alert id is recorded as handed out before a sink names it to a peer, so a ledger that
+    // goes back cannot hand it out again unseen. Not recorded: the alert waits for a later round,
+    // and the next commit finds the record failing and holds everything (ledger_failed).
+    delivery_->set_naming_hook([this](std::int64_t id) {
+        try {
+            high_water_.advance_alert_id(id);
+            return true;
+        } catch (const std::exception& e) {
+            spdlog::error("alert {} held back: {}", id, e.what());
+            return false;
+        }
+    });
+    mesh_messages_ = ledger_->mesh_message_count();
     start_reporting();
     make_review_scheduler();
 }
@@ -207,7 +220,9 @@ void Daemon::note_rewound_ledger(const LedgerOpening& opening) {
 
 bool Daemon::record_high_water() {
     try {
-        high_water_.advance(position_of(*ledger_));
+        // The MESH count kept here: counting the table each commit would read all of it.
+        high_water_.advance({ledger_->identity(), ledger_->cursor(Feed::clinical), mesh_messages_,
+                             ledger_->highest_alert_id()});
         return true;
     } catch (const std::exception& e) {
         ledger_failed(std::string("cannot record how far the ledger got: ") + e.what());
@@ -426,6 +441,7 @@ void Daemon::flush() {
     IngestResult result;
     try {
         result = ingest_->apply(*active_, pending_, now_unix());
+        mesh_messages_ += result.mesh_messages_recorded;
     } catch (const std::exception& e) {
         // Nothing of the batch is durable and nothing was acknowledged: upstream delivers it again.
         pending_.clear();
@@ -459,9 +475,6 @@ void Daemon::request_delivery_round() {
 
 void Daemon::deliver_alerts() {
     if (shutting_down_ || ledger_failed_since_) return;
-    // The alert ids a sink is about to see are recorded first, so a ledger that goes back cannot
-    // hand them out again unseen.
-    if (!record_high_water()) return;
     alerts::OutboxRound round;
     try {
         round = delivery_->deliver(now_unix());
@@ -558,7 +571,18 @@ void Daemon::probe_ledger() {
     if (shutting_down_ || !ledger_failed_since_) return;
     std::string why;
     const auto now = now_unix();
-    if (!ledger_->probe_write(now, why)) {
+    bool writable = ledger_->probe_write(now, why);
+    if (writable) {
+        // The high-water record beside it must take writes too (its own file: a full disk may
+        // still leave SQLite room in its write-ahead log, not a new file).
+        try {
+            high_water_.rewrite();
+        } catch (const std::exception& e) {
+            writable = false;
+            why = e.what();
+        }
+    }
+    if (!writable) {
         ledger_error_ = why;
         delivery_->tell_untold(now);
         write_status();
@@ -739,7 +763,6 @@ void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::
     // are recorded. Again every 50 ms while some sink is still delivering and time is left.
     if (!ledger_failed_since_) {
         try {
-            high_water_.advance(position_of(*ledger_));
             delivery_->deliver(now_unix());
         } catch (const std::exception& e) {
             spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());

@@ -89,9 +89,10 @@ private:
     void arm_probe();  // probe_ledger() again in a few seconds
     void note_new_ledger(const LedgerOpening& opening);
     void note_rewound_ledger(const LedgerOpening& opening);
-    // Before a peer may rely on the ledger (an acknowledgement upstream, an alert handed to a
-    // sink): records how far it got in ledger.highwater. False (and the ledger treated as failed)
-    // when that cannot be recorded.
+    // After a commit, before a peer may rely on it (an acknowledgement upstream): records how far
+    // the ledger got in ledger.highwater. False (and the ledger treated as failed) when that
+    // cannot be recorded. Alert ids are recorded one by one as sinks are given them (the
+    // outbox's naming hook).
     bool record_high_water();
     // gpwatchd.status, every few seconds and at each change of state (daemon_status.cpp).
     status::RuntimeStatus runtime_status() const;
@@ -108,6 +109,7 @@ private:
     std::unique_ptr<status::InstanceLock> lock_;
     std::unique_ptr<Ledger> ledger_;
     HighWaterRecord high_water_{""};
+    std::int64_t mesh_messages_ = 0;  // MESH messages the ledger holds (for the high-water record)
     std::unique_ptr<Pseudonymiser> pseudonymiser_;
     std::unique_ptr<RecordIngest> ingest_;
     std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)

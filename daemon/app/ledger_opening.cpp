@@ -27,12 +27,11 @@ constexpr const char* kRestore =
 constexpr const char* kRewound =
     "This happens when the ledger's write-ahead log (ledger.sqlite-wal) was deleted after a crash, or an older copy "
     "of the ledger was restored over it. If you still have the ledger.sqlite-wal that belongs to this ledger, stop "
-    "gpwatchd and put it back beside ledger.sqlite. Otherwise restore the newest backup (docs/operations.md, "
-    "\"Backups\") and start gpwatchd again: it is refused again if the backup is older still. To carry on with "
-    "this ledger deliberately, run gpwatchd once with --accept-rewound-ledger: MESH messages acknowledged since are "
-    "gone from MESH for good, feed events since are read again if the feed still holds them (and may be alerted "
-    "again), alert ids continue above the highest handed out, and one internal alert, ledger_rewound, says what may "
-    "be lost.";
+    "gpwatchd and put it back beside ledger.sqlite, and start again. Otherwise keep this ledger, or put the newest "
+    "backup in its place (docs/operations.md, \"Backups\"; a backup is always behind), and run gpwatchd once with "
+    "--accept-rewound-ledger: MESH messages acknowledged since are gone from MESH for good, feed events since are "
+    "read again if the feed still holds them (and may be alerted again), alert ids continue above the highest handed "
+    "out, and one internal alert, ledger_rewound, says what may be lost.";
 
 // Earlier --new-ledger starts leave the old files beside the ledger; a refusal names them, since
 // one may be the ledger the admin is looking for.
@@ -190,6 +189,8 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
     try {
         problems = out.ledger->quick_check();
     } catch (const sqlite::Error& e) {
+        // Could not read it through (an I/O error, a lock): that may pass; damage does not.
+        if (may_pass(e)) throw std::runtime_error("cannot check the ledger " + path.string() + ": " + e.what());
         problems = e.what();
     }
     if (!problems.empty())
@@ -198,10 +199,11 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
 
     out.high_water = HighWaterRecord(high_water_path(state_dir));
     std::optional<LedgerPosition> record;
+    std::string unreadable;  // the record is there but cannot be read: what is wrong with it
     try {
         record = out.high_water.read();
     } catch (const std::runtime_error& e) {
-        throw StartRefused(std::string(e.what()) + ". " + kRewound);
+        unreadable = e.what();
     }
     LedgerPosition position;
     try {
@@ -211,7 +213,21 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
     }
     if (out.fresh) {
         out.highest_alert_id_seen = std::max({highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside),
-                                              record ? record->alert_id : 0});
+                                              record ? std::max(record->alert_id, record->alert_ids_reserved) : 0});
+        return out;
+    }
+    if (!unreadable.empty()) {
+        if (!options.accept_rewound)
+            throw StartRefused(unreadable + ". gpwatchd cannot tell whether the ledger " + path.string() +
+                               " lacks anything it had acknowledged or sent. If the record was damaged (a full disk, "
+                               "an edit), run gpwatchd once with --accept-rewound-ledger: it carries on with the ledger "
+                               "as it is, under a new identity so that no alert it sends is taken for one sent before, "
+                               "and raises one internal alert, ledger_rewound.");
+        out.ledger->renew_identity();
+        out.rewound = "its high-water record could not be read (" + unreadable + "), so what it may lack is not known";
+        out.highest_alert_id_seen = std::max(highest_alert_id_in(inboxes), position.alert_id);
+        spdlog::warn("--accept-rewound-ledger: carrying on with the ledger {} under a new identity, {}", path.string(),
+                     out.ledger->identity());
         return out;
     }
     if (!record) {
@@ -240,8 +256,11 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
         throw StartRefused("the ledger " + path.string() + " is behind what gpwatchd last relied on (" +
                            out.high_water.path() + "): " + lacks + ". " + kRewound + set_aside_files(path));
     spdlog::warn("--accept-rewound-ledger: carrying on with the ledger {} although {}", path.string(), lacks);
+    // Another ledger's ids say nothing of what this one's peers hold: it gets a new identity.
+    if (record->ledger_id != position.ledger_id) out.ledger->renew_identity();
     out.rewound = lacks;
-    out.highest_alert_id_seen = std::max({record->alert_id, highest_alert_id_in(inboxes), position.alert_id});
+    out.highest_alert_id_seen =
+        std::max({record->alert_id, record->alert_ids_reserved, highest_alert_id_in(inboxes), position.alert_id});
     return out;
 }
 

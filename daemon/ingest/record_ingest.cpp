@@ -98,6 +98,7 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             ++result.replays_skipped;
             return;
         }
+        ++result.mesh_messages_recorded;
         // A REPORT is not a write: it is recorded above, and alerted by the daemon once committed.
         if (ev.mesh_report) return;
     }
@@ -116,11 +117,11 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
         case Action::close_review: {
             auto reviewer = ev.reviewer.name.empty() ? ev.reviewer.user_id : ev.reviewer.name;
             // close_feed: a workflow event on the clinical feed names an Update Record by its message id.
-            std::optional<RefusedReview> refused;
+            auto guard = review_guard();
             auto id =
                 ledger_.close_review(decision.close_feed, ev.item_kind, ev.item_id, decision.review_state,
-                                     reviewer, ev.time.time_since_epoch().count(), &refused);
-            if (refused) refuse_review(active, *refused, now, result);
+                                     reviewer, ev.time.time_since_epoch().count(), &guard);
+            if (guard.refused) refuse_review(active, *guard.refused, now, result);
             if (id) {
                 result.closed.push_back(id);
                 spdlog::info("write {} {} by {}", id, decision.review_state,
@@ -164,11 +165,12 @@ void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& 
     const auto doubt = policy::doubt_about(claimed, now);
     const bool trusted = doubt == policy::TimeDoubt::none;
     const auto deadline = review_deadline(active.calendar, trusted ? claimed : now, within);
+    auto guard = review_guard();
     auto up = ledger_.upsert_write(ev, within, deadline, now, trusted ? std::nullopt : std::optional<std::int64_t>(now),
-                                   true);
+                                   &guard);
     ++result.writes_recorded;
     bool open = up.created || up.reopened;
-    if (up.refused_review) refuse_review(active, *up.refused_review, now, result);
+    if (guard.refused) refuse_review(active, *guard.refused, now, result);
     if (ev.feed == Feed::update_record && up.created) link_update_record(ev, up.write_id, open, result);
     if (open) result.deadlines.emplace_back(up.write_id, deadline);
 
@@ -206,18 +208,20 @@ void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& 
     }
 }
 
+ReviewGuard RecordIngest::review_guard() { return ReviewGuard{policy::review_precedes_write, std::nullopt}; }
+
 void RecordIngest::refuse_review(const ActiveSettings& active, const RefusedReview& r, std::int64_t now,
                                  IngestResult& result) {
-    const auto& zone = active.settings.calendar.time_zone;
-    spdlog::warn("write {}: a review ({} by {}) stamped {} is before the write's review clock started ({}); "
-                 "not taken as its review: the write stays open",
+    const auto before = r.reviewed_at < policy::kEarliestPlausibleTime
+                            ? std::string("before 1990, so before the write")
+                            : "over an hour before the write itself (" + alerts::claimed_time_words(r.written_at) + ")";
+    spdlog::warn("write {}: a review ({} by {}) stamped {}, {}, is not taken as its review: the write stays open",
                  r.write_id, r.state, r.reviewer.empty() ? "a practice user" : r.reviewer,
-                 alerts::claimed_time_words(r.reviewed_at), alerts::local_time_words(zone, r.review_from));
+                 alerts::claimed_time_words(r.reviewed_at), before);
     const Verdict v{Reason::review_refused, Severity::review,
                     "The clinical system said this write was " + r.state + " at " +
-                        alerts::claimed_time_words(r.reviewed_at) + ", before the write itself (" +
-                        alerts::local_time_words(zone, r.review_from) +
-                        "), so gpwatch did not take it as its review; the write is still open"};
+                        alerts::claimed_time_words(r.reviewed_at) + ", " + before +
+                        ", so gpwatch did not take it as its review; the write is still open"};
     if (ledger_.add_verdict(r.write_id, v, now)) result.alerts_created += alert_on(active, r.write_id, v, now);
 }
 

@@ -32,6 +32,7 @@ struct IngestResult {
     std::uint64_t durable_seq = 0;  // highest clinical-feed seq now durable (0: none in the batch)
     int events = 0;
     int replays_skipped = 0;  // (feed, seq) already in the ledger
+    int mesh_messages_recorded = 0;  // MESH messages recorded for the first time
     int writes_recorded = 0;
     int alerts_created = 0;
     std::vector<std::pair<std::int64_t, std::int64_t>> deadlines;  // (write id, deadline) to schedule
@@ -81,6 +82,8 @@ private:
     // A review stamped before the write it names: recorded as a verdict (and alerted), the write
     // left open.
     void refuse_review(const ActiveSettings& active, const RefusedReview& r, std::int64_t now, IngestResult& result);
+    // Which reviews close nothing: policy's rule (daemon/policy/time_plausibility.hpp).
+    static ReviewGuard review_guard();
     void link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open, IngestResult& result);
     void processor_change(const ActiveSettings& active, const RecordEvent& ev, const policy::Decision& d,
                           std::int64_t now, IngestResult& result);

@@ -48,7 +48,8 @@ void write_all(int fd, const std::string& text, const std::string& path) {
 }  // namespace
 
 LedgerPosition position_of(Ledger& ledger) {
-    return {ledger.identity(), ledger.cursor(Feed::clinical), ledger.mesh_message_count(), ledger.highest_alert_id()};
+    const auto alert_id = ledger.highest_alert_id();
+    return {ledger.identity(), ledger.cursor(Feed::clinical), ledger.mesh_message_count(), alert_id, alert_id};
 }
 
 std::string shortfall(const LedgerPosition& ledger, const LedgerPosition& record) {
@@ -75,7 +76,7 @@ std::optional<LedgerPosition> HighWaterRecord::read() const {
     std::ifstream in(path_);
     if (!in) fail(path_, std::string("cannot be read: ") + std::strerror(errno));
     LedgerPosition p;
-    bool seen[4] = {false, false, false, false};
+    bool seen[5] = {false, false, false, false, false};
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
         if (line.empty() || line[0] == '#') continue;
@@ -95,20 +96,26 @@ std::optional<LedgerPosition> HighWaterRecord::read() const {
         } else if (key == "alert_id") {
             ok = ok && parse_number(value, p.alert_id);
             seen[3] = true;
+        } else if (key == "alert_ids_reserved") {
+            ok = ok && parse_number(value, p.alert_ids_reserved);
+            seen[4] = true;
         } else {
             ok = false;
         }
         if (!ok) fail(path_, "line " + std::to_string(n) + " is not one gpwatchd writes: '" + line + "'");
     }
     for (bool s : seen)
-        if (!s) fail(path_, "is incomplete (it needs ledger_id, feed_seq, mesh_messages and alert_id)");
+        if (!s) fail(path_, "is incomplete (it needs ledger_id, feed_seq, mesh_messages, alert_id and alert_ids_reserved)");
     return p;
 }
 
-void HighWaterRecord::write(const LedgerPosition& p) {
+void HighWaterRecord::write(const LedgerPosition& given) {
+    LedgerPosition p = given;
+    p.alert_ids_reserved = std::max(p.alert_ids_reserved, p.alert_id);  // nothing handed out beyond it
     std::ostringstream text;
     text << kHeader << "ledger_id=" << p.ledger_id << "\nfeed_seq=" << p.feed_seq
-         << "\nmesh_messages=" << p.mesh_messages << "\nalert_id=" << p.alert_id << "\n";
+         << "\nmesh_messages=" << p.mesh_messages << "\nalert_id=" << p.alert_id
+         << "\nalert_ids_reserved=" << p.alert_ids_reserved << "\n";
     const std::string tmp = path_ + ".new";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) fail(tmp, std::string("cannot be created: ") + std::strerror(errno));
@@ -130,15 +137,26 @@ void HighWaterRecord::write(const LedgerPosition& p) {
     last_ = p;
 }
 
+void HighWaterRecord::advance_alert_id(std::int64_t id) {
+    if (!last_) throw std::logic_error("HighWaterRecord::advance_alert_id before write()");
+    if (id <= last_->alert_ids_reserved) return;
+    LedgerPosition next = *last_;
+    next.alert_id = id;
+    next.alert_ids_reserved = id + kAlertIdsReserved;
+    write(next);
+}
+
 void HighWaterRecord::advance(const LedgerPosition& p) {
+    // Alert ids within the reservation need no write: they are covered already.
     if (last_ && last_->ledger_id == p.ledger_id && p.feed_seq <= last_->feed_seq &&
-        p.mesh_messages <= last_->mesh_messages && p.alert_id <= last_->alert_id)
+        p.mesh_messages <= last_->mesh_messages && p.alert_id <= last_->alert_ids_reserved)
         return;
     LedgerPosition next = p;
     if (last_ && last_->ledger_id == p.ledger_id) {
         next.feed_seq = std::max(next.feed_seq, last_->feed_seq);
         next.mesh_messages = std::max(next.mesh_messages, last_->mesh_messages);
         next.alert_id = std::max(next.alert_id, last_->alert_id);
+        next.alert_ids_reserved = std::max(next.alert_ids_reserved, last_->alert_ids_reserved);
     }
     write(next);
 }

@@ -22,9 +22,14 @@ struct LedgerPosition {
     std::string ledger_id;           // Ledger::identity()
     std::uint64_t feed_seq = 0;      // the clinical feed's last durable (acknowledged) seq
     std::int64_t mesh_messages = 0;  // MESH messages recorded, each acknowledged after its commit
-    std::int64_t alert_id = 0;       // the highest alert id handed out
+    std::int64_t alert_id = 0;       // the highest alert id handed out when the record was written
+    // The record only: alert ids are reserved ahead in blocks (kAlertIdsReserved), so most alerts
+    // go out without a write to disk; a ledger carried on with after going back continues above.
+    std::int64_t alert_ids_reserved = 0;
     bool operator==(const LedgerPosition&) const = default;
 };
+
+inline constexpr std::int64_t kAlertIdsReserved = 64;
 
 // Where `ledger` is now.
 LedgerPosition position_of(Ledger& ledger);
@@ -46,6 +51,14 @@ public:
     // Records `p` when it is ahead of what was last recorded (nothing is written otherwise: most
     // commits move none of these numbers). Throws like write().
     void advance(const LedgerPosition& p);
+    // Records that alert `id` is about to be handed out, when it is above the ids reserved (then
+    // reserving kAlertIdsReserved more; the other numbers as last recorded). Throws like write();
+    // std::logic_error before any write().
+    void advance_alert_id(std::int64_t id);
+    // Writes the last record again: whether the record can be written now (after a failure).
+    void rewrite() {
+        if (last_) write(*last_);
+    }
 
 private:
     std::string path_;

@@ -94,7 +94,7 @@ struct Ledger::Statements {
         : insert_feed_event(db.prepare(
               "INSERT OR IGNORE INTO feed_events (feed, seq, kind, item_id) VALUES (?1, ?2, ?3, ?4)")),
           find_write_state(db.prepare(
-              "SELECT id, review_state, review_from FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
+              "SELECT id, review_state, written_at, trusted_at IS NULL FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
           insert_write(db.prepare(
               "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, "
               "author_name, author_org_type, author_user_role, author_user_id, nhs_number, "
@@ -246,7 +246,7 @@ bool Ledger::record_feed_event(Feed feed, std::uint64_t seq, EventKind kind, con
 
 UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
                                   std::int64_t deadline_at, std::int64_t now,
-                                  std::optional<std::int64_t> trusted_from, bool refuse_earlier_reviews) {
+                                  std::optional<std::int64_t> trusted_from, ReviewGuard* guard) {
     UpsertResult r;
     const std::int64_t review_from = trusted_from.value_or(unix_seconds(ev.time));
     // Most events create their write: insert first, and look the write up only on a conflict.
@@ -266,8 +266,7 @@ UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_wit
     if (db_->changes() > 0) {
         r.write_id = db_->last_insert_rowid();
         r.created = true;
-        r.refused_review = apply_early_review(ev.feed, ev.entry_id, r.write_id,
-                                              refuse_earlier_reviews ? std::optional(review_from) : std::nullopt);
+        apply_early_review(ev.feed, ev.entry_id, r.write_id, unix_seconds(ev.time), !trusted_from, guard);
         return r;
     }
 
@@ -336,21 +335,22 @@ std::int64_t Ledger::add_alert(std::int64_t write_id, const Verdict& v, const st
 std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
                                   const std::string& item_id, const std::string& state,
                                   const std::string& reviewer, std::int64_t at,
-                                  std::optional<RefusedReview>* refused) {
+                                  ReviewGuard* guard) {
     // Look the write up, then close it by id: an UPDATE ... RETURNING would build a temporary
     // b-tree for its result on every call, which made this the costliest statement of a batch.
-    std::int64_t id = 0, review_from = 0;
-    bool known = false;
+    std::int64_t id = 0, written_at = 0;
+    bool known = false, trusted = true;
     auto& find = st_->find_write_state;
     find.bind(1, to_string(feed)).bind(2, item_id);
     if (find.step()) {
         known = true;
         if (find.text(1) == "unreviewed") id = find.int64(0);
-        review_from = find.int64(2);
+        written_at = find.int64(2);
+        trusted = find.int64(3) != 0;
     }
     find.reset();
-    if (id != 0 && refused && at < review_from - kReviewBeforeWriteMargin) {
-        if (refused) *refused = RefusedReview{id, at, reviewer, state, review_from};
+    if (id != 0 && guard && guard->precedes && guard->precedes(at, written_at, trusted)) {
+        guard->refused = RefusedReview{id, at, reviewer, state, written_at};
         return 0;
     }
     if (id != 0) {
@@ -366,8 +366,8 @@ std::int64_t Ledger::close_review(Feed feed, const std::string& item_kind,
     return id;
 }
 
-std::optional<RefusedReview> Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id,
-                                                        std::optional<std::int64_t> review_from) {
+void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id, std::int64_t written_at,
+                                bool time_trusted, ReviewGuard* guard) {
     // One lookup on the reviews table's key. (Not a set held in memory: the table also keeps the
     // review of every item this ledger never holds, the practice's own among them, so over the
     // years it grows to millions of rows, and loading it would hold up the start.)
@@ -378,14 +378,15 @@ std::optional<RefusedReview> Ledger::apply_early_review(Feed feed, const std::st
         auto at = rev.int64(1);
         auto by = rev.text(2);
         rev.reset();
-        if (review_from && at < *review_from - kReviewBeforeWriteMargin)
-            return RefusedReview{write_id, at, by, state, *review_from};
+        if (guard && guard->precedes && guard->precedes(at, written_at, time_trusted)) {
+            guard->refused = RefusedReview{write_id, at, by, state, written_at};
+            return;
+        }
         st_->apply_review.bind(1, write_id).bind(2, state).bind(3, at).bind(4, by);
         st_->apply_review.run();
     } else {
         rev.reset();
     }
-    return std::nullopt;
 }
 
 void Ledger::set_cursor(Feed feed, std::uint64_t seq) {

@@ -5,6 +5,7 @@
 // an event or a batch changes nothing.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,25 +81,27 @@ struct MeshMessageRow {
     std::int64_t acknowledged_at = 0;  // 0: not yet
 };
 
-// A review stamped more than this before the write it reviews (its review clock's start) is no
-// review of it: a feed's clock that lies, not a GP. The margin allows for two systems' clocks
-// (a pharmacy's and the practice's) differing by a few minutes.
-inline constexpr std::int64_t kReviewBeforeWriteMargin = 5 * 60;
-
 // A review that was not taken as one (stamped before the write it names).
 struct RefusedReview {
     std::int64_t write_id = 0;
     std::int64_t reviewed_at = 0;
     std::string reviewer;
     std::string state;             // filed | rejected
-    std::int64_t review_from = 0;  // the write's review clock start
+    std::int64_t written_at = 0;   // the write's time, as its sender said
+};
+
+// Given to close_review and upsert_write by the caller that decides which reviews to refuse
+// (policy's rule, daemon/policy/time_plausibility.hpp): `precedes(review_at, written_at,
+// write_time_trusted)` true refuses the review, which then closes nothing and is set in `refused`.
+struct ReviewGuard {
+    std::function<bool(std::int64_t review_at, std::int64_t written_at, bool write_time_trusted)> precedes;
+    std::optional<RefusedReview> refused;
 };
 
 struct UpsertResult {
     std::int64_t write_id = 0;
     bool created = false;   // first event of this write
     bool reopened = false;  // an amendment re-opened a write already reviewed
-    std::optional<RefusedReview> refused_review;  // an early review (it came first) not taken: stamped before the write
 };
 
 class Ledger {
@@ -124,25 +127,22 @@ public:
     // empty); false when it already was (a replay: change nothing).
     bool record_feed_event(Feed feed, std::uint64_t seq, EventKind kind, const std::string& item_id);
     // `trusted_from`: when the review clock starts, given only when the event's own time cannot
-    // be trusted (then also writes.trusted_at); by default the event's time. With
-    // `refuse_earlier_reviews`, a review that came first but is stamped before the write
-    // (kReviewBeforeWriteMargin) is not applied, and returned in refused_review.
+    // be trusted (then also writes.trusted_at); by default the event's time. With `guard`, a
+    // review that came first but precedes the write is not applied (guard->refused says so).
     UpsertResult upsert_write(const RecordEvent& ev, std::int64_t review_within_s,
                               std::int64_t deadline_at, std::int64_t now,
-                              std::optional<std::int64_t> trusted_from = std::nullopt,
-                              bool refuse_earlier_reviews = false);
+                              std::optional<std::int64_t> trusted_from = std::nullopt, ReviewGuard* guard = nullptr);
     // Stores an unparseable message whole; idempotent on (feed, upstream id).
     UpsertResult quarantine(const RecordEvent& ev, std::int64_t now);
     bool add_verdict(std::int64_t write_id, const Verdict& v, std::int64_t now);
     // Adds an alert to the outbox; returns its id, or 0 when (write, reason) already alerted.
     std::int64_t add_alert(std::int64_t write_id, const Verdict& v, const std::string& subject,
                            const std::string& body, std::int64_t now);
-    // Closes the open write named by a review; returns its id, or 0 when none was open. Given
-    // `refused`, a review stamped before the write (kReviewBeforeWriteMargin) closes nothing:
-    // returns 0 and says so there.
+    // Closes the open write named by a review; returns its id, or 0 when none was open. With
+    // `guard`, a review that precedes the write closes nothing: returns 0, guard->refused set.
     std::int64_t close_review(Feed feed, const std::string& item_kind, const std::string& item_id,
                               const std::string& state, const std::string& reviewer,
-                              std::int64_t at, std::optional<RefusedReview>* refused = nullptr);
+                              std::int64_t at, ReviewGuard* guard = nullptr);
     void set_cursor(Feed feed, std::uint64_t seq);
     // Records a MESH message by its MESH id; false when it already was (downloaded again after a
     // restart between commit and acknowledgement: change nothing, acknowledge it again).
@@ -191,8 +191,8 @@ public:
 private:
     // Closes a just-created write if its review arrived first, unless that review is stamped
     // before the write (then returned, not applied).
-    std::optional<RefusedReview> apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id,
-                                                    std::optional<std::int64_t> review_from);
+    void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id, std::int64_t written_at,
+                            bool time_trusted, ReviewGuard* guard);
 
     struct Statements;
     std::unique_ptr<sqlite::Connection> db_;

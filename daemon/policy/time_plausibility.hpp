@@ -21,4 +21,14 @@ inline TimeDoubt doubt_about(std::int64_t claimed, std::int64_t arrived) {
     return TimeDoubt::none;
 }
 
+// A review stamped before the write it names is no review of it (a clock that lies, not a GP):
+// before 1990 in any case, or, when the write's own time is trusted, more than the clock
+// difference allowed above (the sender's clock may be that far ahead of the practice's) before
+// it. A write whose time was not trusted has no time to compare with: its arrival is no bound,
+// since a feed caught up after downtime delivers writes long after they were reviewed.
+inline bool review_precedes_write(std::int64_t review_at, std::int64_t written_at, bool write_time_trusted) {
+    if (review_at < kEarliestPlausibleTime) return true;
+    return write_time_trusted && review_at < written_at - kMostAheadOfArrival;
+}
+
 }  // namespace gpwatch::policy

@@ -19,8 +19,9 @@ std::vector<reporting::IsoWeek> ReportPreparer::closed_periods(std::int64_t now)
     // The first week any write gpwatch knows of was made in. By when it was written, not when it
     // arrived: a feed catching up after an outage (or a MESH backlog met at installation)
     // delivers writes of weeks already over, and they are that week's incidents.
+    // A write whose time could not be right counts by its arrival (trusted_at).
     // look_back_weeks bounds how far back that reaches.
-    auto first = ledger_.connection().prepare("SELECT min(written_at) FROM writes");
+    auto first = ledger_.connection().prepare("SELECT min(coalesce(trusted_at, written_at)) FROM writes");
     first.step();
     if (first.is_null(0)) return {};
     const auto first_week = reporting::iso_week_containing(first.int64(0), context_.zone);

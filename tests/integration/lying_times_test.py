@@ -63,8 +63,9 @@ def main(workdir):
         for e in lying_reviews:
             w = writes[e["item"]["id"]]
             check("review_refused" in w["reasons"], f"write {w['id']}: the review stamped {e['time']} was taken")
-            check(w["reviewed_at"] is None or not w["reviewed_at"].startswith(e["time"][:4]),
-                  f"write {w['id']} closed by the review stamped {e['time']}")
+            # The simulator reviews a write once: refused, it stays open.
+            check(w["review_state"] == "unreviewed",
+                  f"write {w['id']} is {w['review_state']} after its only review, stamped {e['time']}, was refused")
         log(f"{len(lying_reviews)} reviews stamped before 1990: none taken, each recorded as review_refused")
 
         # The duty GP reads what happened, in words.

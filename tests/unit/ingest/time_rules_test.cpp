@@ -175,3 +175,16 @@ TEST_F(TimeRules, AReviewAFewMinutesBeforeItsWriteIsClockDifferenceAndCounts) {
     ingest_->apply(active_, {entry(1, "e-1", kArrival - 60), filed(2, "e-1", kArrival - 60 - 240)}, kArrival);
     EXPECT_EQ(only_write().review_state, "filed");
 }
+
+TEST_F(TimeRules, AReviewWithinTheHourASendersClockMayBeAheadIsTaken) {
+    // The sender's clock 50 minutes fast (plausible: within the hour); the GP files it 5 minutes
+    // after it arrived, 45 minutes "before" its stamp.
+    ingest_->apply(active_, {entry(1, "e-1", kArrival + 50 * 60), filed(2, "e-1", kArrival + 5 * 60)}, kArrival + 5 * 60);
+    EXPECT_EQ(only_write().review_state, "filed");
+}
+
+TEST_F(TimeRules, AReviewOfAWriteWhoseTimeIsNotTrustedIsTakenUnlessBefore1990) {
+    // A feed caught up after downtime: the 2099 write arrives now, its real review was hours ago.
+    ingest_->apply(active_, {entry(1, "e-1", utc(2099, 1, 1)), filed(2, "e-1", kArrival - 3 * 3600)}, kArrival);
+    EXPECT_EQ(only_write().review_state, "filed");
+}
