@@ -2,7 +2,7 @@
 // 1990 gets its review clock (and its LMC week) from its arrival, one implausible_time verdict
 // saying what the sender claimed; a review stamped before the write it names closes nothing.
 
-#include <filesystem>
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,10 @@
 #include "daemon/ingest/record_ingest.hpp"
 #include "daemon/policy/time_plausibility.hpp"
 #include "daemon/reporting/incident_counts.hpp"
+#include "tests/unit/ingest/ingest_fixture.hpp"
 
 using namespace gpwatch;
+using namespace gpwatch::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -23,71 +25,30 @@ std::int64_t utc(int y, unsigned m, unsigned d) {
     return std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{y} / m / d}}.time_since_epoch().count();
 }
 
-Settings settings() {
-    Settings s;
-    s.practice_ods = "C84001";
-    s.practice_name = "Example Medical Practice";
-    s.default_review_within = 1h;
-    for (auto& d : s.calendar.hours.days) d = DayHours{0min, 24h};  // every hour counts
-    s.allowed.push_back({"RT5", "Leicestershire Partnership NHS Trust", 30min});
-    return s;
-}
-
-RecordEvent entry(std::uint64_t seq, const std::string& id, std::int64_t at) {
-    RecordEvent ev;
-    ev.seq = seq;
-    ev.kind = EventKind::entry_created;
-    ev.practice = "C84001";
-    ev.entry_id = id;
-    ev.nhs_number = "9434765919";
-    ev.nhs_number_valid = true;
-    ev.author = {"RT5", "Leicestershire Partnership NHS Trust", "mental-health-trust", "", ""};
-    ev.resource_type = "Observation";
+// An outside write (RT5: 30 working minutes to review) and its review, stamped `at`.
+RecordEvent entry_at(std::uint64_t seq, const std::string& id, std::int64_t at) {
+    auto ev = entry(seq, id, "RT5");
+    ev.author.org_type = "mental-health-trust";
     ev.time = SysSeconds{std::chrono::seconds{at}};
     return ev;
 }
 
-RecordEvent filed(std::uint64_t seq, const std::string& id, std::int64_t at) {
-    RecordEvent ev;
-    ev.seq = seq;
-    ev.kind = EventKind::workflow_filed;
-    ev.item_kind = "entry";
-    ev.item_id = id;
-    ev.reviewer.name = "Example GP";
+RecordEvent filed_at(std::uint64_t seq, const std::string& id, std::int64_t at) {
+    auto ev = filed(seq, id);
     ev.time = SysSeconds{std::chrono::seconds{at}};
     return ev;
 }
 
-class TimeRules : public ::testing::Test {
+class TimeRules : public RecordIngestTest {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("gpwatch-times-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-        ledger_ = std::make_unique<Ledger>((dir_ / "ledger.sqlite").string(), Ledger::Access::read_write);
-        ingest_ = std::make_unique<RecordIngest>(*ledger_, pseudonymiser_);
-    }
-    void TearDown() override {
-        ingest_.reset();
-        ledger_.reset();
-        std::filesystem::remove_all(dir_);
-    }
     WriteRecord only_write() {
         auto writes = ledger_->list_writes(false);
         EXPECT_EQ(writes.size(), 1u);
         return writes.empty() ? WriteRecord{} : writes.front();
     }
-    bool has(const WriteRecord& w, const std::string& reason) {
+    static bool has(const WriteRecord& w, const std::string& reason) {
         return std::find(w.reasons.begin(), w.reasons.end(), reason) != w.reasons.end();
     }
-
-    std::filesystem::path dir_;
-    ActiveSettings active_{settings()};
-    Pseudonymiser pseudonymiser_{"0123456789abcdef0123456789abcdef"};
-    std::unique_ptr<Ledger> ledger_;
-    std::unique_ptr<RecordIngest> ingest_;
 };
 
 }  // namespace
@@ -108,7 +69,7 @@ class EachLyingTime : public TimeRules, public ::testing::WithParamInterface<int
 TEST_P(EachLyingTime, StartsTheReviewClockAtArrival) {
     const int year = GetParam();
     const auto claimed = year == 9999 ? utc(9999, 12, 31) : utc(year, 1, 1);
-    auto r = ingest_->apply(active_, {entry(1, "e-1", claimed)}, kArrival);
+    auto r = ingest_->apply(active_, {entry_at(1, "e-1", claimed)}, kArrival);
     EXPECT_EQ(r.alerts_created, 1) << "the implausible_time alert";
     const auto w = only_write();
     EXPECT_EQ(w.written_at, claimed) << "what the sender claimed is kept as it is";
@@ -124,7 +85,7 @@ TEST_P(EachLyingTime, StartsTheReviewClockAtArrival) {
     EXPECT_EQ(alerts[0].alert.body.find("unknown"), std::string::npos) << alerts[0].alert.body;
 
     // Its amendment, stamped the same wrong way: no second verdict (once per write).
-    auto amended = entry(2, "e-1", claimed);
+    auto amended = entry_at(2, "e-1", claimed);
     amended.kind = EventKind::entry_amended;
     EXPECT_EQ(ingest_->apply(active_, {amended}, kArrival + 60).alerts_created, 0);
 }
@@ -132,7 +93,7 @@ TEST_P(EachLyingTime, StartsTheReviewClockAtArrival) {
 INSTANTIATE_TEST_SUITE_P(Years, EachLyingTime, ::testing::Values(2099, 1900, 1, 0, 9999, 1970));
 
 TEST_F(TimeRules, APlausibleTimeIsTrusted) {
-    ingest_->apply(active_, {entry(1, "e-1", kArrival - 600)}, kArrival);
+    ingest_->apply(active_, {entry_at(1, "e-1", kArrival - 600)}, kArrival);
     const auto w = only_write();
     EXPECT_EQ(w.trusted_at, 0);
     EXPECT_EQ(w.review_from, kArrival - 600);
@@ -141,7 +102,7 @@ TEST_F(TimeRules, APlausibleTimeIsTrusted) {
 }
 
 TEST_F(TimeRules, AWriteStampedIn2099CountsInTheWeekItArrived) {
-    ingest_->apply(active_, {entry(1, "e-1", utc(2099, 5, 28))}, kArrival);
+    ingest_->apply(active_, {entry_at(1, "e-1", utc(2099, 5, 28))}, kArrival);
     const auto week_of_arrival = count_incidents(*ledger_, kArrival - 3 * 86400, kArrival + 4 * 86400, false, {});
     bool counted = false;
     for (const auto& c : week_of_arrival) counted |= c.reason == "implausible_time" && c.count == 1;
@@ -152,19 +113,19 @@ TEST_F(TimeRules, AWriteStampedIn2099CountsInTheWeekItArrived) {
 
 TEST_F(TimeRules, AReviewStampedBeforeItsWriteClosesNothingAndIsRecorded) {
     // The 2099 write's clock starts at arrival; a review stamped 1970 is older than that.
-    ingest_->apply(active_, {entry(1, "e-1", utc(2099, 1, 1)), filed(2, "e-1", 0)}, kArrival);
+    ingest_->apply(active_, {entry_at(1, "e-1", utc(2099, 1, 1)), filed_at(2, "e-1", 0)}, kArrival);
     auto w = only_write();
     EXPECT_EQ(w.review_state, "unreviewed") << "a review from before the write is no review of it";
     EXPECT_TRUE(has(w, "review_refused"));
     // A real review afterwards closes it.
-    auto r = ingest_->apply(active_, {filed(3, "e-1", kArrival + 120)}, kArrival + 130);
+    auto r = ingest_->apply(active_, {filed_at(3, "e-1", kArrival + 120)}, kArrival + 130);
     EXPECT_EQ(r.closed.size(), 1u);
     EXPECT_EQ(only_write().review_state, "filed");
 }
 
 TEST_F(TimeRules, AnEarlyReviewStampedBeforeItsWriteClosesNothingWhenTheWriteArrives) {
-    ingest_->apply(active_, {filed(1, "e-1", kArrival - 86400)}, kArrival - 86400 + 5);  // a day before
-    ingest_->apply(active_, {entry(2, "e-1", kArrival - 60)}, kArrival);
+    ingest_->apply(active_, {filed_at(1, "e-1", kArrival - 86400)}, kArrival - 86400 + 5);  // a day before
+    ingest_->apply(active_, {entry_at(2, "e-1", kArrival - 60)}, kArrival);
     const auto w = only_write();
     EXPECT_EQ(w.review_state, "unreviewed");
     EXPECT_TRUE(has(w, "review_refused"));
@@ -172,19 +133,19 @@ TEST_F(TimeRules, AnEarlyReviewStampedBeforeItsWriteClosesNothingWhenTheWriteArr
 
 TEST_F(TimeRules, AReviewAFewMinutesBeforeItsWriteIsClockDifferenceAndCounts) {
     // A pharmacy's clock a few minutes ahead of the practice's.
-    ingest_->apply(active_, {entry(1, "e-1", kArrival - 60), filed(2, "e-1", kArrival - 60 - 240)}, kArrival);
+    ingest_->apply(active_, {entry_at(1, "e-1", kArrival - 60), filed_at(2, "e-1", kArrival - 60 - 240)}, kArrival);
     EXPECT_EQ(only_write().review_state, "filed");
 }
 
 TEST_F(TimeRules, AReviewWithinTheHourASendersClockMayBeAheadIsTaken) {
     // The sender's clock 50 minutes fast (plausible: within the hour); the GP files it 5 minutes
     // after it arrived, 45 minutes "before" its stamp.
-    ingest_->apply(active_, {entry(1, "e-1", kArrival + 50 * 60), filed(2, "e-1", kArrival + 5 * 60)}, kArrival + 5 * 60);
+    ingest_->apply(active_, {entry_at(1, "e-1", kArrival + 50 * 60), filed_at(2, "e-1", kArrival + 5 * 60)}, kArrival + 5 * 60);
     EXPECT_EQ(only_write().review_state, "filed");
 }
 
 TEST_F(TimeRules, AReviewOfAWriteWhoseTimeIsNotTrustedIsTakenUnlessBefore1990) {
     // A feed caught up after downtime: the 2099 write arrives now, its real review was hours ago.
-    ingest_->apply(active_, {entry(1, "e-1", utc(2099, 1, 1)), filed(2, "e-1", kArrival - 3 * 3600)}, kArrival);
+    ingest_->apply(active_, {entry_at(1, "e-1", utc(2099, 1, 1)), filed_at(2, "e-1", kArrival - 3 * 3600)}, kArrival);
     EXPECT_EQ(only_write().review_state, "filed");
 }
