@@ -1,7 +1,7 @@
 #include "daemon/app/ledger_opening.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 
