@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/test_access.hpp"
 
 namespace {
 
@@ -129,8 +130,8 @@ void build_ledger(const std::string& path, const Options& o) {
         ledger.commit();
     }
     // Everything old is delivered: a ledger after years of running, not a backlog.
-    ledger.connection().exec("UPDATE alerts SET state = 'delivered', routed_at = created_at, delivered_at = created_at");
-    ledger.connection().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    LedgerTestAccess::connection(ledger).exec("UPDATE alerts SET state = 'delivered', routed_at = created_at, delivered_at = created_at");
+    LedgerTestAccess::connection(ledger).exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 }  // namespace

@@ -47,19 +47,6 @@ std::string set_aside_files(const fs::path& ledger) {
     return found.empty() ? "" : " Ledgers set aside by earlier --new-ledger starts: " + found + ".";
 }
 
-// The highest alert id a ledger set aside holds, 0 if it cannot be read (empty, damaged, missing).
-// Read with a bare connection: a ledger of an older or newer schema still has its alerts table.
-std::int64_t highest_alert_id_of_ledger(const std::string& path) {
-    if (path.empty()) return 0;
-    try {
-        sqlite::Connection old(path, sqlite::Connection::Mode::read_only);
-        auto q = old.prepare("SELECT coalesce(max(id), 0) FROM alerts");
-        return q.step() ? q.int64(0) : 0;
-    } catch (const std::exception&) {
-        return 0;
-    }
-}
-
 // SQLite failures that can pass by themselves (a full disk, an I/O error, another process
 // holding the file, a directory not yet mounted): worth the service manager starting again.
 bool may_pass(const sqlite::Error& e) {
@@ -212,7 +199,7 @@ LedgerOpening open_ledger(const std::string& state_dir, const std::vector<std::s
         throw StartRefused("cannot read where the ledger " + path.string() + " is: " + e.what() + ". " + kRestore);
     }
     if (out.fresh) {
-        out.highest_alert_id_seen = std::max({highest_alert_id_in(inboxes), highest_alert_id_of_ledger(out.set_aside),
+        out.highest_alert_id_seen = std::max({highest_alert_id_in(inboxes), Ledger::highest_alert_id_of_file(out.set_aside),
                                               record ? std::max(record->alert_id, record->alert_ids_reserved) : 0});
         return out;
     }

@@ -35,7 +35,7 @@
 
 #include "connectors/lmc_upload/lmc_uploader.hpp"
 #include "daemon/ledger/ledger.hpp"
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 #include "daemon/reporting/report_preparer.hpp"
 #include "proto/settings.hpp"
 #include "reporting/report_signing.hpp"

@@ -23,10 +23,9 @@
 #include "daemon/ctl/report.hpp"
 #include "daemon/ctl/silence.hpp"
 #include "daemon/ctl/status.hpp"
-#include "daemon/ledger/delivery_ledger.hpp"
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/privacy/pseudonymiser.hpp"
-#include "daemon/reporting/report_ledger.hpp"
 #include "daemon/settings/settings_loader.hpp"
 
 namespace {
@@ -132,11 +131,13 @@ int main(int argc, char** argv) {
             auto key_path = (fs::path(dir) / "pseudonym.key").string();
             auto pseudonymiser = fs::exists(key_path) ? gpwatch::Pseudonymiser::from_key_file(key_path)
                                                       : gpwatch::Pseudonymiser("no key: pseudonyms differ from the log");
-            auto writes = ledger.list_writes(unreviewed);
+            gpwatch::WriteQuery query;
+            query.unreviewed_only = unreviewed;
+            auto writes = gpwatch::LedgerReader(ledger).writes(query);
             if (json) gpwatch::ctl::print_writes_json(std::cout, writes, pseudonymiser);
             else gpwatch::ctl::print_writes_table(std::cout, writes, pseudonymiser);
         } else if (command == "mesh") {
-            auto rows = ledger.list_mesh_messages();
+            auto rows = gpwatch::LedgerReader(ledger).mesh_messages();
             if (json) gpwatch::ctl::print_mesh_json(std::cout, rows);
             else gpwatch::ctl::print_mesh_table(std::cout, rows);
         } else if (command == "status") {
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
                                            std::time(nullptr));
         } else {
             // Every alert: about writes, about gpwatchd itself (internal) and digests.
-            auto alerts = gpwatch::DeliveryLedger(ledger).list_all_alerts();
+            auto alerts = gpwatch::LedgerReader(ledger).alerts();
             if (json) gpwatch::ctl::print_alerts_json(std::cout, alerts);
             else gpwatch::ctl::print_alerts_table(std::cout, alerts);
         }

@@ -11,7 +11,7 @@
 #include "daemon/ctl/json_times.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/reporting/report_builder.hpp"
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 #include "daemon/reporting/report_preparer.hpp"
 #include "reporting/iso_week.hpp"
 #include "reporting/report_signing.hpp"

@@ -8,7 +8,7 @@
 
 #include "daemon/ctl/json_times.hpp"
 #include "daemon/ledger/delivery_ledger.hpp"
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 #include "daemon/status/runtime_status.hpp"
 #include "proto/internal_conditions.hpp"
 

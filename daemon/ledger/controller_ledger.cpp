@@ -4,8 +4,7 @@ namespace gpwatch {
 
 namespace {
 
-// The writes.codes framing (system, code, display, resource; tab separated, one a line): a
-// display must not break it.
+// A display is shown on one line, like an entry's (Ledger::insert_codes).
 std::string clean(std::string s) {
     for (auto& c : s)
         if (c == '\t' || c == '\n' || c == '\r') c = ' ';
@@ -16,9 +15,9 @@ std::string clean(std::string s) {
 constexpr const char* kInsertNonEntry =
     "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, author_name, "
     "author_org_type, author_user_role, author_user_id, nhs_number, nhs_number_valid, route, "
-    "resource_type, codes, nopat, written_at, received_at, review_from, review_within_s, deadline_at, "
-    "review_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, '', 0, ?10, ?11, ?12, 0, ?13, ?14, "
-    "?13, 0, NULL, ?15) ON CONFLICT (feed, upstream_id) DO NOTHING";
+    "resource_type, nopat, written_at, received_at, review_from, review_within_s, deadline_at, "
+    "review_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, '', 0, ?10, ?11, 0, ?12, ?13, "
+    "?12, 0, NULL, ?14) ON CONFLICT (feed, upstream_id) DO NOTHING";
 
 }  // namespace
 
@@ -38,6 +37,9 @@ struct ControllerLedger::Statements {
               "value = excluded.value, expected = excluded.expected, changed_at = excluded.changed_at, "
               "changed_by = excluded.changed_by, drift_write_id = excluded.drift_write_id")),
           insert_non_entry(db.prepare(kInsertNonEntry)),
+          insert_setting_code(db.prepare(
+              "INSERT INTO write_codes (write_id, ordinal, system, code, display, resource) "
+              "VALUES (?1, 0, 'urn:gpwatch:processor-setting', ?2, ?3, '')")),
           find_write(db.prepare("SELECT id FROM writes WHERE feed = ?1 AND upstream_id = ?2")),
           close_drift(db.prepare(
               "UPDATE writes SET review_state = 'drift-closed', reviewed_at = ?2, reviewed_by = ?3 "
@@ -61,7 +63,8 @@ struct ControllerLedger::Statements {
               "WHERE write_id = ?1")),
           verdict_rule(db.prepare("SELECT rule FROM verdicts WHERE write_id = ?1 AND reason = ?2")) {}
 
-    sqlite::Statement flags_of, set_flag, clear_flag, get_state, put_state, insert_non_entry, find_write,
+    sqlite::Statement flags_of, set_flag, clear_flag, get_state, put_state, insert_non_entry, insert_setting_code,
+        find_write,
         close_drift, insert_link, find_update_record, find_replacement, set_replaced_by, close_replaced,
         link_of, verdict_rule;
 };
@@ -130,8 +133,7 @@ std::vector<ProcessorStateRow> ControllerLedger::list_processor_state() {
 std::int64_t ControllerLedger::open_drift(const RecordEvent& ev, const std::string& upstream_id,
                                           const Author& who, const std::string& key, const std::string& what,
                                           std::int64_t now) {
-    // Shown in the alert as "What: Clinical system setting: <what> (code <key>)".
-    const std::string codes = "urn:gpwatch:processor-setting\t" + clean(key) + "\t" + clean(what) + "\t\n";
+    // Its one code is shown in the alert as "What: Clinical system setting: <what> (code <key>)".
     auto& ins = st_->insert_non_entry;
     ins.bind(1, to_string(ev.feed))
         .bind(2, upstream_id)
@@ -144,12 +146,16 @@ std::int64_t ControllerLedger::open_drift(const RecordEvent& ev, const std::stri
         .bind(9, who.user_id)
         .bind(10, "processor-setting")
         .bind(11, "Clinical system setting")
-        .bind(12, codes)
-        .bind(13, ev.time.time_since_epoch().count())
-        .bind(14, now)
-        .bind(15, "drift-open");
+        .bind(12, ev.time.time_since_epoch().count())
+        .bind(13, now)
+        .bind(14, "drift-open");
     ins.run();
-    if (db_.changes() > 0) return db_.last_insert_rowid();
+    if (db_.changes() > 0) {
+        const auto id = db_.last_insert_rowid();
+        st_->insert_setting_code.bind(1, id).bind(2, clean(key)).bind(3, clean(what));
+        st_->insert_setting_code.run();
+        return id;
+    }
     auto& find = st_->find_write;
     find.bind(1, to_string(ev.feed)).bind(2, upstream_id);
     std::int64_t id = find.step() ? find.int64(0) : 0;

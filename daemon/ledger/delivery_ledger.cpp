@@ -3,73 +3,20 @@
 
 #include "daemon/ledger/delivery_ledger.hpp"
 
-#include <charconv>
+#include "daemon/ledger/rows.hpp"
 
 namespace gpwatch {
 
+using ledger::kAlertColumnCount;
+using ledger::kAlertColumns;
+using ledger::read_alert;
+
 namespace {
-
-// Columns of an alert as sinks need it (alerts a LEFT JOIN writes w).
-constexpr const char* kAlertColumns =
-    "a.id, coalesce(a.write_id, 0), a.reason, a.severity, a.subject, a.body, a.created_at, a.state, "
-    "a.attempts, a.kind, a.rule, a.in_reply_to, a.covers, coalesce(w.feed, ''), "
-    "coalesce(w.upstream_id, ''), coalesce(w.author_ods, ''), coalesce(w.author_name, ''), "
-    "coalesce(w.nhs_number, '')";
-constexpr int kAlertColumnCount = 18;
-
-DeliveryState state_from(const std::string& s) {
-    if (s == "delivered") return DeliveryState::delivered;
-    if (s == "failed") return DeliveryState::failed;
-    if (s == "silenced") return DeliveryState::silenced;
-    return DeliveryState::pending;
-}
-
-std::vector<std::int64_t> parse_ids(const std::string& text) {
-    std::vector<std::int64_t> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto end = text.find(',', pos);
-        if (end == std::string::npos) end = text.size();
-        std::int64_t v = 0;
-        auto [p, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
-        if (ec == std::errc{} && p == text.data() + end) out.push_back(v);
-        pos = end + 1;
-    }
-    return out;
-}
 
 std::string join_ids(const std::vector<std::int64_t>& ids) {
     std::string s;
     for (auto id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
     return s;
-}
-
-Alert read_alert(const sqlite::Statement& s, int c = 0) {
-    Alert a;
-    a.id = s.int64(c + 0);
-    a.write_id = s.int64(c + 1);
-    const auto reason = s.text(c + 2);
-    // An internal alert's reason column holds its condition, which is no write reason.
-    if (const auto r = reason_from_string(reason)) a.reason = *r;
-    else a.condition = reason;
-    a.severity = severity_from_string(s.text(c + 3)).value_or(Severity::info);
-    a.subject = s.text(c + 4);
-    a.body = s.text(c + 5);
-    a.created_at = s.int64(c + 6);
-    a.state = state_from(s.text(c + 7));
-    a.attempts = static_cast<int>(s.int64(c + 8));
-    a.kind = s.text(c + 9);
-    a.rule = s.text(c + 10);
-    // Internal alerts carry their condition in `rule` (Reason has no word for them).
-    if (a.kind == "internal" && a.rule.empty()) a.rule = reason;
-    a.in_reply_to_alert = s.text(c + 11);
-    a.covers = parse_ids(s.text(c + 12));
-    a.feed = s.text(c + 13);
-    a.upstream_id = s.text(c + 14);
-    a.author_ods = s.text(c + 15);
-    a.author_name = s.text(c + 16);
-    a.nhs_number = s.text(c + 17);
-    return a;
 }
 
 std::string delivery_select(const std::string& where_and_order) {
@@ -338,24 +285,6 @@ bool DeliveryLedger::expire_silence(std::int64_t id, std::int64_t now) {
     s.bind(1, id).bind(2, now);
     s.run();
     return db_.changes() > 0;
-}
-
-std::vector<AlertRecord> DeliveryLedger::list_all_alerts() {
-    auto s = db_.prepare(std::string("SELECT ") + kAlertColumns +
-                         ", a.next_attempt_at, coalesce(a.delivered_at, 0), coalesce(a.last_error, '') "
-                         "FROM alerts a LEFT JOIN writes w ON w.id = a.write_id ORDER BY a.id");
-    std::vector<AlertRecord> out;
-    while (s.step()) {
-        AlertRecord r;
-        r.alert = read_alert(s);
-        r.feed = r.alert.feed;
-        r.upstream_id = r.alert.upstream_id;
-        r.next_attempt_at = s.int64(kAlertColumnCount);
-        r.delivered_at = s.int64(kAlertColumnCount + 1);
-        r.last_error = s.text(kAlertColumnCount + 2);
-        out.push_back(std::move(r));
-    }
-    return out;
 }
 
 std::vector<DeliveryRow> DeliveryLedger::list_deliveries() {

@@ -120,7 +120,6 @@ public:
     bool expire_silence(std::int64_t id, std::int64_t now);  // false: no such silence, or not active
 
     // --- reading
-    std::vector<AlertRecord> list_all_alerts();  // write, internal and digest alerts
     std::vector<DeliveryRow> list_deliveries();
     std::optional<Alert> get_alert(std::int64_t id);
     std::int64_t alert_id_for(std::int64_t write_id, Reason reason);  // 0: none

@@ -2,14 +2,18 @@
 
 #include <filesystem>
 
+#include "daemon/ledger/rows.hpp"
 #include "daemon/ledger/schema.hpp"
 
 namespace gpwatch {
 
+using ledger::kWriteColumns;
+using ledger::read_write;
+
 namespace {
 
-// Codes are stored as lines "system\tcode\tdisplay\tresource"; tabs and newlines in a display
-// become spaces so the framing cannot break.
+// A display is shown on one line (listings, alert bodies): tabs and newlines become spaces, as
+// they always have in this ledger.
 std::string clean(const std::string& s) {
     std::string out = s;
     for (auto& c : out)
@@ -17,75 +21,7 @@ std::string clean(const std::string& s) {
     return out;
 }
 
-std::string encode_codes(const std::vector<Coding>& codes) {
-    std::string out;
-    for (const auto& c : codes) {
-        out += clean(c.system) + '\t' + clean(c.code) + '\t' + clean(c.display) + '\t' +
-               clean(c.resource) + '\n';
-    }
-    return out;
-}
-
-std::vector<Coding> decode_codes(const std::string& text) {
-    std::vector<Coding> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(pos, end - pos);
-        pos = end + 1;
-        Coding c;
-        std::string* fields[] = {&c.system, &c.code, &c.display, &c.resource};
-        std::size_t f = 0, start = 0;
-        for (std::size_t i = 0; i <= line.size() && f < 4; ++i) {
-            if (i == line.size() || line[i] == '\t') {
-                *fields[f++] = line.substr(start, i - start);
-                start = i + 1;
-            }
-        }
-        out.push_back(std::move(c));
-    }
-    return out;
-}
-
 std::int64_t unix_seconds(SysSeconds t) { return t.time_since_epoch().count(); }
-
-constexpr const char* kWriteColumns =
-    "w.id, w.feed, w.upstream_id, w.first_seq, w.last_event, w.event_count, w.practice, "
-    "w.author_ods, w.author_name, w.author_org_type, w.author_user_role, w.author_user_id, "
-    "w.nhs_number, w.nhs_number_valid, w.route, w.resource_type, w.codes, w.nopat, "
-    "coalesce(w.parse_error, ''), w.written_at, w.received_at, w.review_from, w.review_within_s, "
-    "coalesce(w.deadline_at, 0), w.review_state, coalesce(w.reviewed_at, 0), "
-    "coalesce(w.reviewed_by, ''), coalesce(w.trusted_at, 0)";
-
-WriteRecord read_write(const sqlite::Statement& s) {
-    WriteRecord w;
-    w.id = s.int64(0);
-    w.feed = feed_from_string(s.text(1)).value_or(Feed::clinical);
-    w.upstream_id = s.text(2);
-    w.first_seq = static_cast<std::uint64_t>(s.int64(3));
-    w.last_event = s.text(4);
-    w.event_count = static_cast<int>(s.int64(5));
-    w.practice = s.text(6);
-    w.author = Author{s.text(7), s.text(8), s.text(9), s.text(10), s.text(11)};
-    w.nhs_number = s.text(12);
-    w.nhs_number_valid = s.int64(13) != 0;
-    w.route = s.text(14);
-    w.resource_type = s.text(15);
-    w.codes = decode_codes(s.text(16));
-    w.nopat = s.int64(17) != 0;
-    w.parse_error = s.text(18);
-    w.written_at = s.int64(19);
-    w.received_at = s.int64(20);
-    w.review_from = s.int64(21);
-    w.review_within_s = s.int64(22);
-    w.deadline_at = s.int64(23);
-    w.review_state = s.text(24);
-    w.reviewed_at = s.int64(25);
-    w.reviewed_by = s.text(26);
-    w.trusted_at = s.int64(27);
-    return w;
-}
 
 }  // namespace
 
@@ -98,14 +34,21 @@ struct Ledger::Statements {
           insert_write(db.prepare(
               "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, "
               "author_name, author_org_type, author_user_role, author_user_id, nhs_number, "
-              "nhs_number_valid, route, resource_type, codes, nopat, raw, parse_error, written_at, "
+              "nhs_number_valid, route, resource_type, nopat, raw, parse_error, written_at, "
               "received_at, review_from, review_within_s, deadline_at, review_state, trusted_at) VALUES "
-              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-              "?19, ?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (feed, upstream_id) DO NOTHING")),
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+              "?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (feed, upstream_id) DO NOTHING")),
+          // The codes go in write_codes, in the same transaction (insert_codes).
+          insert_code(db.prepare(
+              "INSERT INTO write_codes (write_id, ordinal, system, code, display, resource) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+          delete_codes(db.prepare("DELETE FROM write_codes WHERE write_id = ?1")),
+          codes_of(db.prepare(
+              "SELECT system, code, display, resource FROM write_codes WHERE write_id = ?1 ORDER BY ordinal")),
           update_write_event(db.prepare(
               "UPDATE writes SET last_event = ?2, event_count = event_count + 1 WHERE id = ?1")),
           update_write_content(db.prepare(
-              "UPDATE writes SET resource_type = ?2, codes = ?3, nopat = ?4 WHERE id = ?1")),
+              "UPDATE writes SET resource_type = ?2, nopat = ?3 WHERE id = ?1")),
           reopen_write(db.prepare(
               "UPDATE writes SET review_state = 'unreviewed', reviewed_at = NULL, "
               "reviewed_by = NULL, review_from = ?2, review_within_s = ?3, deadline_at = ?4 "
@@ -137,32 +80,14 @@ struct Ledger::Statements {
                                " FROM writes w WHERE w.id = ?1")),
           find_write(db.prepare(std::string("SELECT ") + kWriteColumns +
                                 " FROM writes w WHERE w.feed = ?1 AND w.upstream_id = ?2")),
-          open_writes(db.prepare(std::string("SELECT ") + kWriteColumns +
-                                 " FROM writes w WHERE w.review_state = 'unreviewed' ORDER BY w.id")),
           open_writes_after(db.prepare(std::string("SELECT ") + kWriteColumns +
                                        " FROM writes w WHERE w.review_state = 'unreviewed' AND w.id > ?1 "
-                                       "ORDER BY w.id LIMIT ?2")),
-          due_alerts(db.prepare(
-              "SELECT id, write_id, reason, severity, subject, body, created_at, state, attempts "
-              "FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?1 "
-              "ORDER BY next_attempt_at, id LIMIT ?2")),
-          next_alert_attempt(db.prepare(
-              "SELECT min(next_attempt_at) FROM alerts WHERE state = 'pending'")),
-          mark_delivered(db.prepare(
-              "UPDATE alerts SET state = 'delivered', delivered_at = ?2, attempts = attempts + 1, "
-              "last_error = NULL WHERE id = ?1")),
-          mark_retry(db.prepare(
-              "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
-              "WHERE id = ?1")),
-          mark_failed(db.prepare(
-              "UPDATE alerts SET state = 'failed', attempts = attempts + 1, last_error = ?2 "
-              "WHERE id = ?1")) {}
+                                       "ORDER BY w.id LIMIT ?2")) {}
 
-    sqlite::Statement insert_feed_event, find_write_state, insert_write,
+    sqlite::Statement insert_feed_event, find_write_state, insert_write, insert_code, delete_codes, codes_of,
         update_write_event, update_write_content, reopen_write, find_review, apply_review,
         insert_review, insert_verdict, has_verdict, insert_alert, set_cursor,
-        get_cursor, set_deadline, get_write, find_write, open_writes, open_writes_after, due_alerts,
-        next_alert_attempt, mark_delivered, mark_retry, mark_failed;
+        get_cursor, set_deadline, get_write, find_write, open_writes_after;
 };
 
 Ledger::Ledger(const std::string& path, Access access) {
@@ -256,16 +181,17 @@ UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_wit
         .bind(7, ev.author.name).bind(8, ev.author.org_type).bind(9, ev.author.user_role)
         .bind(10, ev.author.user_id).bind(11, ev.nhs_number)
         .bind(12, std::int64_t{ev.nhs_number_valid}).bind(13, ev.route)
-        .bind(14, ev.resource_type).bind(15, encode_codes(ev.codes))
-        .bind(16, std::int64_t{ev.nopat}).bind_null(17).bind_null(18)
-        .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, review_from)
-        .bind(22, review_within_s).bind(23, deadline_at).bind(24, "unreviewed");
-    if (trusted_from) ins.bind(25, *trusted_from);
-    else ins.bind_null(25);
+        .bind(14, ev.resource_type)
+        .bind(15, std::int64_t{ev.nopat}).bind_null(16).bind_null(17)
+        .bind(18, unix_seconds(ev.time)).bind(19, now).bind(20, review_from)
+        .bind(21, review_within_s).bind(22, deadline_at).bind(23, "unreviewed");
+    if (trusted_from) ins.bind(24, *trusted_from);
+    else ins.bind_null(24);
     ins.run();
     if (db_->changes() > 0) {
         r.write_id = db_->last_insert_rowid();
         r.created = true;
+        insert_codes(r.write_id, ev.codes);
         apply_early_review(ev.feed, ev.entry_id, r.write_id, unix_seconds(ev.time), !trusted_from, guard);
         return r;
     }
@@ -283,9 +209,11 @@ UpsertResult Ledger::upsert_write(const RecordEvent& ev, std::int64_t review_wit
     st_->update_write_event.bind(1, r.write_id).bind(2, to_string(ev.kind));
     st_->update_write_event.run();
     if (ev.kind == EventKind::entry_amended) {
-        st_->update_write_content.bind(1, r.write_id).bind(2, ev.resource_type)
-            .bind(3, encode_codes(ev.codes)).bind(4, std::int64_t{ev.nopat});
+        st_->update_write_content.bind(1, r.write_id).bind(2, ev.resource_type).bind(3, std::int64_t{ev.nopat});
         st_->update_write_content.run();
+        st_->delete_codes.bind(1, r.write_id);
+        st_->delete_codes.run();
+        insert_codes(r.write_id, ev.codes);
         if (state == "filed" || state == "rejected") {
             // An outside amendment to a reviewed entry is new, unreviewed content.
             st_->reopen_write.bind(1, r.write_id).bind(2, review_from)
@@ -308,9 +236,9 @@ UpsertResult Ledger::quarantine(const RecordEvent& ev, std::int64_t now) {
     ins.bind(1, to_string(ev.feed)).bind(2, ev.entry_id).bind(3, static_cast<std::int64_t>(ev.seq))
         .bind(4, to_string(ev.kind)).bind(5, ev.practice).bind(6, "").bind(7, "").bind(8, "")
         .bind(9, "").bind(10, "").bind(11, "").bind(12, std::int64_t{0}).bind(13, "").bind(14, "")
-        .bind(15, "").bind(16, std::int64_t{0}).bind(17, ev.raw).bind(18, ev.parse_error)
-        .bind(19, unix_seconds(ev.time)).bind(20, now).bind(21, unix_seconds(ev.time))
-        .bind(22, std::int64_t{0}).bind_null(23).bind(24, "quarantined");
+        .bind(15, std::int64_t{0}).bind(16, ev.raw).bind(17, ev.parse_error)
+        .bind(18, unix_seconds(ev.time)).bind(19, now).bind(20, unix_seconds(ev.time))
+        .bind(21, std::int64_t{0}).bind_null(22).bind(23, "quarantined").bind_null(24);
     ins.run();
     r.write_id = db_->last_insert_rowid();
     r.created = true;
@@ -389,6 +317,23 @@ void Ledger::apply_early_review(Feed feed, const std::string& item_id, std::int6
     }
 }
 
+void Ledger::insert_codes(std::int64_t write_id, const std::vector<Coding>& codes) {
+    auto& ins = st_->insert_code;
+    std::int64_t ordinal = 0;
+    for (const auto& c : codes) {
+        ins.bind(1, write_id).bind(2, ordinal++).bind(3, clean(c.system)).bind(4, clean(c.code))
+            .bind(5, clean(c.display)).bind(6, clean(c.resource));
+        ins.run();
+    }
+}
+
+void Ledger::read_codes(WriteRecord& w) {
+    auto& s = st_->codes_of;
+    s.bind(1, w.id);
+    while (s.step()) w.codes.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+    s.reset();
+}
+
 void Ledger::set_cursor(Feed feed, std::uint64_t seq) {
     st_->set_cursor.bind(1, to_string(feed)).bind(2, static_cast<std::int64_t>(seq));
     st_->set_cursor.run();
@@ -413,6 +358,7 @@ std::optional<WriteRecord> Ledger::get_write(std::int64_t id) {
     std::optional<WriteRecord> w;
     if (s.step()) w = read_write(s);
     s.reset();
+    if (w) read_codes(*w);
     return w;
 }
 
@@ -422,6 +368,7 @@ std::optional<WriteRecord> Ledger::find_write(Feed feed, const std::string& upst
     std::optional<WriteRecord> w;
     if (s.step()) w = read_write(s);
     s.reset();
+    if (w) read_codes(*w);
     return w;
 }
 
@@ -433,43 +380,13 @@ bool Ledger::has_verdict(std::int64_t write_id, Reason reason) {
     return found;
 }
 
-std::vector<WriteRecord> Ledger::open_writes() {
-    std::vector<WriteRecord> out;
-    auto& s = st_->open_writes;
-    while (s.step()) out.push_back(read_write(s));
-    s.reset();
-    return out;
-}
-
 std::vector<WriteRecord> Ledger::open_writes_after(std::int64_t after_id, int limit) {
     auto& s = st_->open_writes_after;
     s.bind(1, after_id).bind(2, std::int64_t{limit});
     std::vector<WriteRecord> out;
     while (s.step()) out.push_back(read_write(s));
     s.reset();
-    return out;
-}
-
-std::vector<WriteRecord> Ledger::list_writes(bool unreviewed_only) {
-    std::string sql = std::string("SELECT ") + kWriteColumns +
-                      ", (SELECT group_concat(reason, ',') FROM (SELECT reason FROM verdicts v "
-                      "WHERE v.write_id = w.id ORDER BY v.id)) FROM writes w";
-    if (unreviewed_only) sql += " WHERE w.review_state = 'unreviewed'";
-    sql += " ORDER BY w.id";
-    auto s = db_->prepare(sql);
-    std::vector<WriteRecord> out;
-    while (s.step()) {
-        auto w = read_write(s);
-        auto reasons = s.text(28);
-        std::size_t pos = 0;
-        while (!reasons.empty() && pos <= reasons.size()) {
-            auto comma = reasons.find(',', pos);
-            if (comma == std::string::npos) comma = reasons.size();
-            w.reasons.push_back(reasons.substr(pos, comma - pos));
-            pos = comma + 1;
-        }
-        out.push_back(std::move(w));
-    }
+    ledger::attach_codes(*db_, out);
     return out;
 }
 
@@ -506,6 +423,17 @@ std::vector<AlertRecord> Ledger::list_alerts() {
 std::int64_t Ledger::highest_alert_id() {
     auto q = db_->prepare("SELECT coalesce(max(id), 0) FROM alerts");
     return q.step() ? q.int64(0) : 0;
+}
+
+std::int64_t Ledger::highest_alert_id_of_file(const std::string& path) {
+    if (path.empty()) return 0;
+    try {
+        sqlite::Connection old(path, sqlite::Connection::Mode::read_only);
+        auto q = old.prepare("SELECT coalesce(max(id), 0) FROM alerts");
+        return q.step() ? q.int64(0) : 0;
+    } catch (const std::exception&) {
+        return 0;
+    }
 }
 
 const std::string& Ledger::identity() {
@@ -562,49 +490,6 @@ LedgerStatus Ledger::status() {
         st.alerts_failed = alerts.int64(2);
     }
     return st;
-}
-
-std::vector<Alert> Ledger::due_alerts(std::int64_t now, int limit) {
-    std::vector<Alert> out;
-    auto& s = st_->due_alerts;
-    s.bind(1, now).bind(2, std::int64_t{limit});
-    while (s.step()) {
-        Alert a;
-        a.id = s.int64(0);
-        a.write_id = s.int64(1);
-        a.reason = reason_from_string(s.text(2)).value_or(Reason::unknown_writer);
-        a.severity = severity_from_string(s.text(3)).value_or(Severity::info);
-        a.subject = s.text(4);
-        a.body = s.text(5);
-        a.created_at = s.int64(6);
-        a.attempts = static_cast<int>(s.int64(8));
-        out.push_back(std::move(a));
-    }
-    s.reset();
-    return out;
-}
-
-std::int64_t Ledger::next_alert_attempt() {
-    auto& s = st_->next_alert_attempt;
-    std::int64_t at = 0;
-    if (s.step() && !s.is_null(0)) at = s.int64(0);
-    s.reset();
-    return at;
-}
-
-void Ledger::mark_delivered(std::int64_t alert_id, std::int64_t now) {
-    st_->mark_delivered.bind(1, alert_id).bind(2, now);
-    st_->mark_delivered.run();
-}
-
-void Ledger::mark_retry(std::int64_t alert_id, std::int64_t next_attempt_at, const std::string& error) {
-    st_->mark_retry.bind(1, alert_id).bind(2, next_attempt_at).bind(3, error);
-    st_->mark_retry.run();
-}
-
-void Ledger::mark_failed(std::int64_t alert_id, const std::string& error) {
-    st_->mark_failed.bind(1, alert_id).bind(2, error);
-    st_->mark_failed.run();
 }
 
 }  // namespace gpwatch

@@ -43,7 +43,7 @@ struct WriteRecord {
     std::string review_state;      // unreviewed | filed | rejected | quarantined
     std::int64_t reviewed_at = 0;
     std::string reviewed_by;
-    std::vector<std::string> reasons;  // verdict reasons, filled by list_writes
+    std::vector<std::string> reasons;  // verdict reasons, filled by LedgerReader::writes
 };
 
 struct AlertRecord {
@@ -157,15 +157,18 @@ public:
     std::optional<WriteRecord> get_write(std::int64_t id);
     std::optional<WriteRecord> find_write(Feed feed, const std::string& upstream_id);
     bool has_verdict(std::int64_t write_id, Reason reason);
-    std::vector<WriteRecord> open_writes();  // unreviewed, with or without a deadline
-    // The same a slice at a time: open writes with id > after_id, lowest id first, at most `limit`.
+    // Open (unreviewed) writes, with or without a deadline, a slice at a time: id > after_id,
+    // lowest id first, at most `limit`.
     std::vector<WriteRecord> open_writes_after(std::int64_t after_id, int limit);
-    std::vector<WriteRecord> list_writes(bool unreviewed_only);
+    // Alerts about writes, by id (gpwatchctl lists every kind through LedgerReader).
     std::vector<AlertRecord> list_alerts();
-    std::vector<MeshMessageRow> list_mesh_messages();
     LedgerStatus status();
     // The highest alert id this ledger has given, 0 if none.
     std::int64_t highest_alert_id();
+    // The same of the ledger file at `path` without opening it as a Ledger (a ledger set aside,
+    // of an older or newer schema: each has its alerts table); 0 if it cannot be read (empty,
+    // damaged, missing).
+    static std::int64_t highest_alert_id_of_file(const std::string& path);
     // The ledger's random identity (16 hex digits), made when it was made.
     const std::string& identity();
     // Gives the ledger a new random identity (committed at once): for a ledger found without its
@@ -177,18 +180,19 @@ public:
     // first lines). Reads the whole file once.
     std::string quick_check();
 
-    // --- outbox
-    std::vector<Alert> due_alerts(std::int64_t now, int limit);
-    std::int64_t next_alert_attempt();  // 0 when nothing is pending
-    void mark_delivered(std::int64_t alert_id, std::int64_t now);
-    void mark_retry(std::int64_t alert_id, std::int64_t next_attempt_at, const std::string& error);
-    void mark_failed(std::int64_t alert_id, const std::string& error);
-
-    // For the ledger's companions that keep their own statements on the same connection and
-    // transactions (daemon/ledger/delivery_ledger: per-sink outbox, silences, internal alerts).
-    sqlite::Connection& connection() { return *db_; }
-
 private:
+    // The one door to the SQL: the ledger's companions in daemon/ledger keep their own statements
+    // on this connection and inside its transactions; nothing outside daemon/ledger runs SQL.
+    friend class DeliveryLedger;    // per-sink outbox, silences, internal alerts
+    friend class ControllerLedger;  // patient flags, processor state, Update Record links
+    friend class ReportLedger;      // LMC reports and the counts they are made of
+    friend class LedgerReader;      // listings
+    friend struct LedgerTestAccess; // tests and benchmarks only (daemon/ledger/test_access.hpp)
+    sqlite::Connection& connection() { return *db_; }
+    // Stores a write's codes (write_codes) in their order.
+    void insert_codes(std::int64_t write_id, const std::vector<Coding>& codes);
+    void read_codes(WriteRecord& w);
+
     // Closes a just-created write if its review arrived first, unless that review is stamped
     // before the write (then returned, not applied).
     void apply_early_review(Feed feed, const std::string& item_id, std::int64_t write_id, std::int64_t written_at,

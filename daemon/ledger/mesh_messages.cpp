@@ -24,27 +24,4 @@ void Ledger::mark_mesh_acknowledged(const std::string& mesh_id, std::int64_t at)
     st.run();
 }
 
-std::vector<MeshMessageRow> Ledger::list_mesh_messages() {
-    auto st = db_->prepare(
-        "SELECT mesh_id, message_type, workflow_id, sender_mailbox, outcome, upstream_id, detail, "
-        "linked_message_id, received_at, coalesce(acknowledged_at, 0) FROM mesh_messages "
-        "ORDER BY received_at, mesh_id");
-    std::vector<MeshMessageRow> out;
-    while (st.step()) {
-        MeshMessageRow r;
-        r.mesh_id = st.text(0);
-        r.message_type = st.text(1);
-        r.workflow_id = st.text(2);
-        r.sender_mailbox = st.text(3);
-        r.outcome = st.text(4);
-        r.upstream_id = st.text(5);
-        r.detail = st.text(6);
-        r.linked_message_id = st.text(7);
-        r.received_at = st.int64(8);
-        r.acknowledged_at = st.int64(9);
-        out.push_back(std::move(r));
-    }
-    return out;
-}
-
 }  // namespace gpwatch

@@ -1,5 +1,6 @@
 #include "daemon/ledger/schema.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -7,11 +8,58 @@ namespace gpwatch::ledger {
 
 namespace {
 
-// Migration N brings the schema from version N to N+1. Append; never edit a released one.
-const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> m = {
+// writes.codes as it was stored up to schema version 8: one line per code, "system\tcode\tdisplay\t
+// resource\n" (tabs and newlines in a value were made spaces). Read as gpwatchd then read it.
+std::vector<std::array<std::string, 4>> split_old_codes(const std::string& text) {
+    std::vector<std::array<std::string, 4>> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        std::array<std::string, 4> fields;
+        std::size_t f = 0, start = 0;
+        for (std::size_t i = 0; i <= line.size() && f < 4; ++i) {
+            if (i == line.size() || line[i] == '\t') {
+                fields[f++] = line.substr(start, i - start);
+                start = i + 1;
+            }
+        }
+        out.push_back(std::move(fields));
+    }
+    return out;
+}
+
+// Version 8 -> 9, after its SQL made write_codes: every write's codes from the old column into
+// rows, then the column goes.
+void codes_into_rows(sqlite::Connection& db) {
+    auto writes = db.prepare("SELECT id, codes FROM writes WHERE codes <> '' ORDER BY id");
+    auto insert = db.prepare(
+        "INSERT INTO write_codes (write_id, ordinal, system, code, display, resource) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    while (writes.step()) {
+        const auto id = writes.int64(0);
+        std::int64_t ordinal = 0;
+        for (const auto& f : split_old_codes(writes.text(1))) {
+            insert.bind(1, id).bind(2, ordinal++).bind(3, f[0]).bind(4, f[1]).bind(5, f[2]).bind(6, f[3]);
+            insert.run();
+        }
+    }
+    writes.reset();
+    db.exec("ALTER TABLE writes DROP COLUMN codes");
+}
+
+// Migration N brings the schema from version N to N+1: its SQL, then its code if it has any.
+// Append; never edit a released one.
+struct Migration {
+    const char* sql;
+    void (*then)(sqlite::Connection&) = nullptr;
+};
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> m = {
         // 0 -> 1: the foundation.
-        R"sql(
+        {R"sql(
         -- One row per third-party write (an entry written into the record from outside).
         CREATE TABLE writes (
             id               INTEGER PRIMARY KEY,
@@ -100,12 +148,12 @@ const std::vector<const char*>& migrations() {
             feed TEXT PRIMARY KEY,
             seq  INTEGER NOT NULL
         );
-        )sql",
+        )sql"},
         // MESH: every message taken from the mailbox, by its MESH message id, whatever it turned
         // out to be. The idempotence key for MESH's at-least-once delivery: a message downloaded
         // again (gpwatchd stopped between commit and acknowledgement) is recognised and only
         // acknowledged.
-        R"sql(
+        {R"sql(
         CREATE TABLE mesh_messages (
             mesh_id            TEXT    PRIMARY KEY,
             message_type       TEXT    NOT NULL,   -- DATA | REPORT
@@ -118,13 +166,13 @@ const std::vector<const char*>& migrations() {
             received_at        INTEGER NOT NULL,
             acknowledged_at    INTEGER
         ) WITHOUT ROWID;
-        )sql",
+        )sql"},
         // Delivery (daemon/alerts): routing to several sinks, silences, digests and internal
         // alerts about gpwatchd itself. `alerts` is rebuilt because alerts that are not about
         // one write (internal, digest) need write_id NULL, and every alert must share one id
         // space: sinks name each message by its alert id (Message-ID, Maildir file name).
         // UNIQUE (write_id, reason) still makes each (write, reason) alert once (NULLs never clash).
-        R"sql(
+        {R"sql(
         CREATE TABLE alerts_new (
             id              INTEGER PRIMARY KEY,
             write_id        INTEGER REFERENCES writes (id),   -- NULL: internal or digest
@@ -196,11 +244,11 @@ const std::vector<const char*>& migrations() {
             alert_id    INTEGER,
             cleared_at  INTEGER
         ) WITHOUT ROWID;
-        )sql",
-        // Controller settings in full (issue 4): the rule a verdict came from, patient flags,
+        )sql"},
+        // Controller settings in full: the rule a verdict came from, patient flags,
         // the processor's reported configuration and its drift, and Update Record replacements.
         // Escalation needs no table: its verdict (unreviewed_escalated) is its state.
-        R"sql(
+        {R"sql(
         ALTER TABLE verdicts ADD COLUMN rule TEXT NOT NULL DEFAULT '';   -- content rule name, "escalation"
 
         -- What the practice must know about a patient before a write reaches them. A row exists
@@ -232,11 +280,11 @@ const std::vector<const char*>& migrations() {
             replaced_by INTEGER REFERENCES writes (id) -- the later message that replaced this one
         );
         CREATE INDEX update_record_links_document ON update_record_links (document_id);
-        )sql",
-        // LMC reports (issue 6): every revision of every week's report, the exact signed bytes
+        )sql"},
+        // LMC reports: every revision of every week's report, the exact signed bytes
         // uploaded, and its own outbox state. A revision is never changed once sealed; late
         // events that change a closed week's counts make a new revision.
-        R"sql(
+        {R"sql(
         CREATE TABLE lmc_reports (
             period          TEXT    NOT NULL,   -- "2026-W47"
             revision        INTEGER NOT NULL,   -- 1, 2, ...
@@ -253,36 +301,50 @@ const std::vector<const char*>& migrations() {
         CREATE INDEX lmc_reports_due ON lmc_reports (next_attempt_at) WHERE state = 'pending';
         -- Counting a week's incidents reads the writes of that week, every check_every.
         CREATE INDEX writes_written_at ON writes (written_at);
-        )sql",
-        // Issue 12: one-off internal events (a MESH REPORT, an alert refused for good, a refused
+        )sql"},
+        // One-off internal events (a MESH REPORT, an alert refused for good, a refused
         // LMC report) were recorded as conditions left on for ever; they are over once alerted.
         // ledger_probe: what gpwatchd writes to learn whether the ledger takes writes again after
         // a full disk (one row, written and deleted in one transaction).
-        R"sql(
+        {R"sql(
         UPDATE internal_conditions SET active = 0, cleared_at = coalesce(cleared_at, since)
             WHERE active = 1 AND condition LIKE '%:%';
         CREATE TABLE ledger_probe (at INTEGER NOT NULL);
-        )sql",
+        )sql"},
         // The ledger's identity: random, made once when the ledger is made (or first upgraded to
         // this version). Alert Message-IDs, task dedupe keys and webhook alert keys carry it, so a
         // ledger that replaces this one (a copy of another, a fresh one) never names an alert the
         // way this one did; and the high-water record beside it (ledger.highwater) names the
         // ledger it is about.
-        R"sql(
+        {R"sql(
         CREATE TABLE ledger_identity (
             id         TEXT    NOT NULL,
             created_at INTEGER NOT NULL
         );
         INSERT INTO ledger_identity (id, created_at) VALUES (lower(hex(randomblob(8))), unixepoch());
-        )sql",
+        )sql"},
         // A write whose time cannot be right (far ahead of its arrival, or before 1990) keeps what
         // the feed claimed in written_at; trusted_at is its arrival, which the review clock and the
         // LMC's weekly counts go by instead. NULL: written_at is trusted. The counts read the
         // writes of a week through this index (on the very expression they use).
-        R"sql(
+        {R"sql(
         ALTER TABLE writes ADD COLUMN trusted_at INTEGER;
         CREATE INDEX writes_trusted_time ON writes (coalesce(trusted_at, written_at));
-        )sql",
+        )sql"},
+        // A write's codes as rows (write_codes), in their order, instead of tab-separated lines in
+        // writes.codes: a code is read and matched as a code, and its display keeps the framing
+        // from mattering (codes_into_rows moves the old rows and drops the column).
+        {R"sql(
+        CREATE TABLE write_codes (
+            write_id INTEGER NOT NULL REFERENCES writes (id),
+            ordinal  INTEGER NOT NULL,   -- 0, 1, ... as the feed listed them
+            system   TEXT    NOT NULL,
+            code     TEXT    NOT NULL,
+            display  TEXT    NOT NULL,
+            resource TEXT    NOT NULL,   -- the resource the code came from (Update Record), or ''
+            PRIMARY KEY (write_id, ordinal)
+        ) WITHOUT ROWID;
+        )sql", codes_into_rows},
     };
     return m;
 }
@@ -297,19 +359,24 @@ int user_version(sqlite::Connection& db) {
 
 int current_schema_version() { return static_cast<int>(migrations().size()); }
 
-void migrate(sqlite::Connection& db) {
+void migrate(sqlite::Connection& db) { migrate(db, current_schema_version()); }
+
+void migrate(sqlite::Connection& db, int target) {
     int version = user_version(db);
     if (version > current_schema_version())
         throw sqlite::Error("the ledger has schema version " + std::to_string(version) +
                             ", newer than this gpwatchd knows (" +
                             std::to_string(current_schema_version()) +
                             "): run the newer gpwatchd or restore a backup");
-    if (version == current_schema_version()) return;
+    if (version >= target) return;
     // Every step in one transaction: a reader (gpwatchctl while gpwatchd starts) sees the ledger
     // as it was or as it is now, never half way; an upgrade cut short leaves the old version whole.
     sqlite::Transaction tx(db);
-    for (; version < current_schema_version(); ++version) db.exec(migrations()[version]);
-    db.exec("PRAGMA user_version = " + std::to_string(current_schema_version()));
+    for (; version < target; ++version) {
+        db.exec(migrations()[version].sql);
+        if (migrations()[version].then) migrations()[version].then(db);
+    }
+    db.exec("PRAGMA user_version = " + std::to_string(target));
     tx.commit();
 }
 

@@ -3,7 +3,7 @@
 // (reason, feed, writer's organisation type[, writer's ODS code]) with its raw count. Nothing
 // about patients is read or returned: no NHS number, name, entry id or free text.
 //
-// What is an incident (docs/lmc-reporting contract, issue 6):
+// What is an incident:
 // - every verdict of a write, its reason being verdicts.reason, except review_tracked and
 //   not_update_record (not incidents) and unreviewed_escalated (the same incident as its
 //   unreviewed_overdue, so not counted twice);

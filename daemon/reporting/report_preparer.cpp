@@ -21,11 +21,9 @@ std::vector<reporting::IsoWeek> ReportPreparer::closed_periods(std::int64_t now)
     // delivers writes of weeks already over, and they are that week's incidents.
     // A write whose time could not be right counts by its arrival (trusted_at).
     // look_back_weeks bounds how far back that reaches.
-    auto first = ledger_.connection().prepare("SELECT min(coalesce(trusted_at, written_at)) FROM writes");
-    first.step();
-    if (first.is_null(0)) return {};
-    const auto first_week = reporting::iso_week_containing(first.int64(0), context_.zone);
-    first.reset();
+    const auto first = reports_.earliest_write_time();
+    if (!first) return {};
+    const auto first_week = reporting::iso_week_containing(*first, context_.zone);
 
     std::vector<reporting::IsoWeek> weeks;
     auto w = latest_closed_period(now);

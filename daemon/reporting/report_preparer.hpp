@@ -14,7 +14,7 @@
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/reporting/incident_counts.hpp"
 #include "daemon/reporting/report_builder.hpp"
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 #include "proto/incident_report.pb.h"
 #include "proto/reporting_settings.hpp"
 #include "reporting/iso_week.hpp"

@@ -54,9 +54,9 @@ def add_writes(ledger, start, n, org_type, reason, valid=1, rule=""):
         cur = db.execute(
             "INSERT INTO writes (feed, upstream_id, first_seq, last_event, practice, author_ods, author_name, "
             "author_org_type, author_user_role, author_user_id, nhs_number, nhs_number_valid, route, "
-            "resource_type, codes, nopat, written_at, received_at, review_from, review_within_s, review_state) "
+            "resource_type, nopat, written_at, received_at, review_from, review_within_s, review_state) "
             "VALUES ('clinical', ?, ?, 'entry.created', 'C84001', 'RX1', ?, ?, 'R8000', 'u-1', ?, ?, "
-            "'shared-record', 'Observation', '', 0, ?, ?, ?, 3600, 'unreviewed')",
+            "'shared-record', 'Observation', 0, ?, ?, ?, 3600, 'unreviewed')",
             (f"{ENTRY_PREFIX}{base + i}", base + i + 1, AUTHOR_NAME, org_type, NHS_NUMBER, valid,
              start + 600 + i, start + 660 + i, start + 600 + i))
         db.execute("INSERT INTO verdicts (write_id, reason, severity, detail, created_at, rule) "

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/mail/maildir_sink.hpp"
+#include "daemon/ledger/delivery_ledger.hpp"
 
 using namespace gpwatch;
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ TEST_F(AlertOutboxTest, RetriesWhileTheInboxIsBrokenThenDeliversEachOnce) {
     auto first = outbox.deliver_due(1000);
     EXPECT_EQ(first.retried, 2);
     EXPECT_EQ(first.delivered, 0);
-    auto next = ledger_->next_alert_attempt();
+    auto next = DeliveryLedger(*ledger_).next_delivery_attempt();
     EXPECT_GE(next, 1000 + 2) << "backoff: not retried at once";
     EXPECT_LE(next, 1000 + 5);
     EXPECT_EQ(outbox.deliver_due(1001).retried, 0) << "nothing is due before the backoff ends";

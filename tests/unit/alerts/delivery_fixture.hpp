@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/ledger/delivery_ledger.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "proto/alert_sink.hpp"
 
@@ -81,7 +82,7 @@ protected:
         return id;
     }
     std::string state_of(std::int64_t alert_id) {
-        for (const auto& a : deliveries_->list_all_alerts())
+        for (const auto& a : LedgerReader(*ledger_).alerts())
             if (a.alert.id == alert_id) return to_string(a.alert.state);
         return "missing";
     }

@@ -2,6 +2,7 @@
 // persists, a "resolved" one when it ends; driven by observations and an injected clock.
 
 #include "daemon/alerts/health_watch.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 
 #include "tests/unit/alerts/delivery_fixture.hpp"
 
@@ -30,7 +31,7 @@ protected:
     // Internal alerts in the ledger for `condition`, oldest first.
     std::vector<Alert> internal_alerts(const std::string& condition) {
         std::vector<Alert> out;
-        for (const auto& r : deliveries_->list_all_alerts())
+        for (const auto& r : LedgerReader(*ledger_).alerts())
             if (r.alert.kind == "internal" && r.alert.rule == condition) out.push_back(r.alert);
         return out;
     }
@@ -110,7 +111,7 @@ TEST_F(HealthWatchTest, DisabledRaisesNothing) {
     s_.enabled = false;
     watch_->check(s_, seen(false, 1), 1'800'000'000);
     watch_->check(s_, seen(false, 1), 1'800'090'000);
-    EXPECT_TRUE(deliveries_->list_all_alerts().empty());
+    EXPECT_TRUE(LedgerReader(*ledger_).alerts().empty());
 }
 
 TEST_F(HealthWatchTest, MeshUnansweredLongerThanAllowedRaisesOnceAndResolvesOnce) {

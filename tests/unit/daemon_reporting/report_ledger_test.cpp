@@ -1,7 +1,8 @@
 // The lmc_reports outbox: bodies kept byte for byte, sealed revisions never overwritten, and the
 // delivery states the uploader moves them through.
 
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
+#include "daemon/ledger/test_access.hpp"
 
 #include "tests/unit/daemon_reporting/ledger_fixture.hpp"
 
@@ -39,7 +40,7 @@ TEST_F(ReportLedgerTest, KeepsBodiesByteForByteAndFindsTheLatestRevision) {
     EXPECT_EQ(latest->state, "pending");
     EXPECT_EQ(latest->delivered_at, 0);
     EXPECT_EQ(l.list().size(), 3u);
-    auto typed = ledger_->connection().prepare("SELECT typeof(body) FROM lmc_reports LIMIT 1");
+    auto typed = LedgerTestAccess::connection(*ledger_).prepare("SELECT typeof(body) FROM lmc_reports LIMIT 1");
     ASSERT_TRUE(typed.step());
     EXPECT_EQ(typed.text(0), "blob");
 }

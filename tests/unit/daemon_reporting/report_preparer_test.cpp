@@ -3,7 +3,7 @@
 
 #include "daemon/reporting/report_preparer.hpp"
 
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 #include "reporting/report_signing.hpp"
 #include "tests/unit/daemon_reporting/ledger_fixture.hpp"
 

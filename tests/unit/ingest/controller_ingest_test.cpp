@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/ingest/record_ingest.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 
 using namespace gpwatch;
 using namespace std::chrono_literals;
@@ -159,7 +160,7 @@ protected:
     std::vector<std::string> reasons_of(Feed feed, const std::string& id) {
         auto w = ledger_->find_write(feed, id);
         if (!w) return {};
-        for (const auto& l : ledger_->list_writes(false))
+        for (const auto& l : LedgerReader(*ledger_).writes())
             if (l.id == w->id) return l.reasons;
         return {};
     }
@@ -174,9 +175,11 @@ protected:
         return n;
     }
     std::string alert_rule(std::int64_t write_id, Reason reason) {
-        auto s = ledger_->connection().prepare("SELECT rule FROM alerts WHERE write_id = ?1 AND reason = ?2");
-        s.bind(1, write_id).bind(2, to_string(reason));
-        return s.step() ? s.text(0) : "(no alert)";
+        AlertQuery about;
+        about.write_id = write_id;
+        for (const auto& a : LedgerReader(*ledger_).alerts(about))
+            if (a.alert.reason == reason) return a.alert.rule;
+        return "(no alert)";
     }
 
     std::filesystem::path dir_;

@@ -2,6 +2,7 @@
 // replayed, own-practice writes leave no trace, and overdue fires once per write.
 
 #include "daemon/ingest/record_ingest.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "tests/unit/ingest/ingest_fixture.hpp"
 
 #include <filesystem>
@@ -73,7 +74,7 @@ TEST_F(RecordIngestTest, ReplayingABatchChangesNothing) {
     EXPECT_EQ(again.writes_recorded, 0);
     EXPECT_EQ(again.alerts_created, 0);
 
-    auto writes = ledger_->list_writes(false);
+    auto writes = LedgerReader(*ledger_).writes();
     ASSERT_EQ(writes.size(), 2u);
     EXPECT_EQ(writes[0].upstream_id, "e-1");
     EXPECT_EQ(writes[0].review_state, "filed");
@@ -143,7 +144,7 @@ TEST_F(RecordIngestTest, MeshEachMeshIdIsRecordedOnceAsWhatItIs) {
     EXPECT_EQ(first.replays_skipped, 0);
     EXPECT_EQ(first.writes_recorded, 2) << "the Update Record and the quarantined message";
 
-    auto rows = ledger_->list_mesh_messages();
+    auto rows = LedgerReader(*ledger_).mesh_messages();
     ASSERT_EQ(rows.size(), 4u);
     std::map<std::string, MeshMessageRow> by_id;
     for (auto& r : rows) by_id[r.mesh_id] = r;
@@ -155,7 +156,7 @@ TEST_F(RecordIngestTest, MeshEachMeshIdIsRecordedOnceAsWhatItIs) {
     EXPECT_EQ(by_id["M-3"].linked_message_id, "M-0");
     EXPECT_EQ(by_id["M-4"].outcome, "not-update-record");
 
-    auto writes = ledger_->list_writes(false);
+    auto writes = LedgerReader(*ledger_).writes();
     ASSERT_EQ(writes.size(), 2u);
     EXPECT_EQ(ledger_->list_alerts().size(), 1u) << "one unparseable_message alert";
 
@@ -164,8 +165,8 @@ TEST_F(RecordIngestTest, MeshEachMeshIdIsRecordedOnceAsWhatItIs) {
     EXPECT_EQ(again.replays_skipped, 4);
     EXPECT_EQ(again.writes_recorded, 0);
     EXPECT_EQ(again.alerts_created, 0);
-    EXPECT_EQ(ledger_->list_mesh_messages().size(), 4u);
-    EXPECT_EQ(ledger_->list_writes(false).size(), 2u);
+    EXPECT_EQ(LedgerReader(*ledger_).mesh_messages().size(), 4u);
+    EXPECT_EQ(LedgerReader(*ledger_).writes().size(), 2u);
     EXPECT_EQ(ledger_->list_alerts().size(), 1u);
 }
 
@@ -174,8 +175,8 @@ TEST_F(RecordIngestTest, MeshTheSameUpdateRecordInTwoMeshMessagesIsOneWrite) {
     ingest_->apply(active_, {update_record("M-1", "bundle-1")}, 1'800'000'100);
     auto second = ingest_->apply(active_, {update_record("M-9", "bundle-1")}, 1'800'000'200);
     EXPECT_EQ(second.replays_skipped, 0) << "a new MESH message";
-    EXPECT_EQ(ledger_->list_mesh_messages().size(), 2u);
-    auto writes = ledger_->list_writes(false);
+    EXPECT_EQ(LedgerReader(*ledger_).mesh_messages().size(), 2u);
+    auto writes = LedgerReader(*ledger_).writes();
     ASSERT_EQ(writes.size(), 1u);
     EXPECT_EQ(writes[0].upstream_id, "bundle-1");
 }

@@ -8,6 +8,7 @@
 
 #include "daemon/alerts/local_time.hpp"
 #include "daemon/ingest/record_ingest.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/policy/time_plausibility.hpp"
 #include "daemon/reporting/incident_counts.hpp"
 #include "tests/unit/ingest/ingest_fixture.hpp"
@@ -42,7 +43,7 @@ RecordEvent filed_at(std::uint64_t seq, const std::string& id, std::int64_t at) 
 class TimeRules : public RecordIngestTest {
 protected:
     WriteRecord only_write() {
-        auto writes = ledger_->list_writes(false);
+        auto writes = LedgerReader(*ledger_).writes();
         EXPECT_EQ(writes.size(), 1u);
         return writes.empty() ? WriteRecord{} : writes.front();
     }

@@ -2,6 +2,7 @@
 // message downloaded again after a crash is recognised), and its acknowledgement is noted once.
 
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 
 #include <filesystem>
 
@@ -52,7 +53,7 @@ TEST_F(MeshMessagesTest, RecordedOnceAcrossReopen) {
     l.begin();
     EXPECT_FALSE(l.record_mesh_message(row("20261122103000123456_ABC001", "update-record")));
     l.commit();
-    auto all = l.list_mesh_messages();
+    auto all = LedgerReader(l).mesh_messages();
     ASSERT_EQ(all.size(), 2u);
     EXPECT_EQ(all[0].outcome, "update-record");  // the first record stands
     EXPECT_EQ(all[0].upstream_id, "msg-20261122103000123456_ABC001");
@@ -64,7 +65,7 @@ TEST_F(MeshMessagesTest, RolledBackBatchLeavesNoRecord) {
     l.begin();
     EXPECT_TRUE(l.record_mesh_message(row("A1", "update-record")));
     l.rollback();
-    EXPECT_TRUE(l.list_mesh_messages().empty());
+    EXPECT_TRUE(LedgerReader(l).mesh_messages().empty());
 }
 
 TEST_F(MeshMessagesTest, AcknowledgementNotedOnce) {
@@ -74,7 +75,7 @@ TEST_F(MeshMessagesTest, AcknowledgementNotedOnce) {
     l.commit();
     l.mark_mesh_acknowledged("A1", 1'790'000'100);
     l.mark_mesh_acknowledged("A1", 1'790'000'999);  // a second ack does not move the time
-    auto all = l.list_mesh_messages();
+    auto all = LedgerReader(l).mesh_messages();
     ASSERT_EQ(all.size(), 1u);
     EXPECT_EQ(all[0].acknowledged_at, 1'790'000'100);
 }

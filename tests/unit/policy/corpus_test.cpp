@@ -18,6 +18,7 @@
 #include "connectors/clinical_feed/feed_message_parser.hpp"
 #include "connectors/update_record/update_record_parser.hpp"
 #include "daemon/ingest/record_ingest.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/settings/settings_loader.hpp"
 
 namespace gpwatch {
@@ -152,7 +153,7 @@ std::string replay(const Case& c, std::map<std::string, int>& per_rule) {
 
     std::string diff;
     std::map<std::string, bool> seen;
-    for (const auto& w : scratch.ledger->list_writes(false)) {
+    for (const auto& w : LedgerReader(*scratch.ledger).writes()) {
         std::vector<std::string> actual;
         for (const auto& r : w.reasons) {
             auto rule = ingest.controller_ledger().verdict_rule(w.id, *reason_from_string(r));

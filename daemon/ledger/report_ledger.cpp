@@ -1,8 +1,39 @@
-#include "daemon/reporting/report_ledger.hpp"
+#include "daemon/ledger/report_ledger.hpp"
 
 namespace gpwatch {
 
 namespace {
+
+// A write counts in the week it was written, or, when its time could not be right, the week it
+// arrived (writes.trusted_at; the expression is the one the writes_trusted_time index is on).
+// One GROUP BY over verdicts joined to writes, plus the writes whose NHS number failed its check.
+// content_rule verdicts are grouped by rule: several rules may share a category, and the mapping
+// lives in the settings, not the ledger.
+// Only organisation-level columns are read: never nhs_number, author_name, author_user_*,
+// upstream_id, codes or detail.
+constexpr const char* kCountSql = R"sql(
+    SELECT v.reason,
+           CASE WHEN v.reason = 'content_rule' THEN v.rule ELSE '' END,
+           w.feed,
+           CASE WHEN w.author_org_type = '' THEN 'unknown' ELSE w.author_org_type END,
+           CASE WHEN ?3 THEN w.author_ods ELSE '' END,
+           count(*)
+    FROM verdicts v JOIN writes w ON w.id = v.write_id
+    WHERE coalesce(w.trusted_at, w.written_at) >= ?1 AND coalesce(w.trusted_at, w.written_at) < ?2
+      AND v.reason NOT IN ('review_tracked', 'not_update_record', 'unreviewed_escalated')
+    GROUP BY 1, 2, 3, 4, 5
+    UNION ALL
+    SELECT 'invalid_nhs_number', '',
+           w.feed,
+           CASE WHEN w.author_org_type = '' THEN 'unknown' ELSE w.author_org_type END,
+           CASE WHEN ?3 THEN w.author_ods ELSE '' END,
+           count(*)
+    FROM writes w
+    WHERE coalesce(w.trusted_at, w.written_at) >= ?1 AND coalesce(w.trusted_at, w.written_at) < ?2
+      AND w.nhs_number_valid = 0
+      AND w.review_state <> 'quarantined' AND w.review_state NOT LIKE 'drift-%'
+    GROUP BY 1, 2, 3, 4, 5
+)sql";
 
 constexpr const char* kColumns =
     "period, revision, content_digest, body, created_at, state, attempts, next_attempt_at, "
@@ -119,6 +150,22 @@ int ReportLedger::requeue_newest(const std::vector<std::string>& states, const s
         queued += db_.changes();
     }
     return queued;
+}
+
+std::vector<IncidentCountRow> ReportLedger::incident_rows(std::int64_t start, std::int64_t end,
+                                                          bool per_writer_ods) {
+    auto s = db_.prepare(kCountSql);
+    s.bind(1, start).bind(2, end).bind(3, std::int64_t{per_writer_ods ? 1 : 0});
+    std::vector<IncidentCountRow> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), static_cast<std::uint64_t>(s.int64(5))});
+    return out;
+}
+
+std::optional<std::int64_t> ReportLedger::earliest_write_time() {
+    auto s = db_.prepare("SELECT min(coalesce(trusted_at, written_at)) FROM writes");
+    if (!s.step() || s.is_null(0)) return std::nullopt;
+    return s.int64(0);
 }
 
 std::vector<StoredReport> ReportLedger::list() {

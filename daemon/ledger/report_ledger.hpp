@@ -1,8 +1,9 @@
 #pragma once
-// The lmc_reports table: every revision of every week's LMC report, as the exact signed bytes
-// that are (or would be) uploaded, with its own outbox state. Shares the ledger's connection and
-// transactions (like DeliveryLedger). A sealed revision's body and digest never change; only its
-// delivery state does.
+// What LMC reporting reads and writes in the ledger. The lmc_reports table: every revision of
+// every week's LMC report, as the exact signed bytes that are (or would be) uploaded, with its own
+// outbox state; and the raw incident counts of a period, read from writes and verdicts. Shares the
+// ledger's connection and transactions (like DeliveryLedger). A sealed revision's body and digest
+// never change; only its delivery state does.
 //
 // Against a ledger older than the lmc_reports migration (gpwatchctl reads read-only, and may run
 // before gpwatchd first migrated), reads return nothing instead of failing.
@@ -29,6 +30,18 @@ struct StoredReport {
     std::string last_error;          // empty: none
 };
 
+// One raw group of a period's incidents, as the ledger holds it (daemon/reporting/incident_counts
+// turns these into report cells: rules into categories, odd organisation values into "unknown").
+// Only organisation-level columns: nothing about patients.
+struct IncidentCountRow {
+    std::string reason;           // verdicts.reason, or "invalid_nhs_number"
+    std::string rule;             // content_rule: the rule's name; else empty
+    std::string feed;             // writes.feed
+    std::string writer_org_type;  // writes.author_org_type; "unknown" when empty
+    std::string writer_ods;       // writes.author_ods when counted per writer; else empty
+    std::uint64_t count = 0;
+};
+
 class ReportLedger {
 public:
     explicit ReportLedger(Ledger& ledger);
@@ -53,6 +66,16 @@ public:
     // when its state is one of `states` ("unsent", "failed"); only `period` when it is not empty.
     // Older revisions stay as they are: the newest replaces them. Returns how many were queued.
     int requeue_newest(const std::vector<std::string>& states, const std::string& period, std::int64_t now);
+
+    // --- what a report counts (daemon/reporting/incident_counts.hpp): verdicts and invalid NHS numbers of the
+    // writes with start <= coalesce(trusted_at, written_at) < end, grouped by reason, rule, feed,
+    // writer's organisation type and (per_writer_ods) ODS code. review_tracked,
+    // not_update_record and unreviewed_escalated are not incidents and are left out; quarantined
+    // and processor drift rows carry no NHS number and count no invalid one.
+    std::vector<IncidentCountRow> incident_rows(std::int64_t start, std::int64_t end, bool per_writer_ods);
+    // When the earliest write was written (its trusted time when the feed's could not be right);
+    // nullopt while the ledger holds none.
+    std::optional<std::int64_t> earliest_write_time();
 
 private:
     bool has_table() const;
