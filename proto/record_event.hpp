@@ -50,6 +50,19 @@ struct Reviewer {
     std::string name;
 };
 
+// What MESH says about the message an event arrived in: what only the MESH inlet produces and
+// only the MESH bookkeeping (mesh_messages, acknowledgement, REPORT alerts) reads.
+struct MeshDelivery {
+    std::string message_id;   // mex-messageid
+    std::string workflow_id;  // mex-workflowid
+    // REPORT messages (MESH telling the practice a message failed): kind `other`, feed
+    // update_record; recorded in mesh_messages and alerted as a delivery failure, never parsed.
+    bool report = false;
+    std::string status_code;         // mex-statuscode
+    std::string status_description;  // mex-statusdescription
+    std::string linked_message_id;   // mex-linkedmsgid: the message the report is about
+};
+
 struct RecordEvent {
     Feed feed = Feed::clinical;
     std::uint64_t seq = 0;          // feed sequence number (clinical feed); 0 when not applicable
@@ -58,7 +71,7 @@ struct RecordEvent {
     SysSeconds time{};              // when it happened upstream (RFC 3339 in the feed)
 
     // Entry events (entry.*): the entry and who wrote it.
-    std::string entry_id;           // upstream id of the written thing (entry id, later MESH message id)
+    std::string entry_id;           // upstream id of the written thing (entry id, or the MESH message id)
     std::string nhs_number;         // may be empty (entered-in-error carries none)
     bool nhs_number_valid = false;  // modulus-11 check digit holds
     Author author;
@@ -82,14 +95,9 @@ struct RecordEvent {
     std::vector<Coding> medicines;  // MedicationDispense codings (dm+d)
     std::vector<Coding> flags;      // Flag codings (e.g. safeguarding)
     SysSeconds encounter_time{};    // Encounter period start
-    std::string mesh_message_id;    // the MESH message id it arrived in (mex-messageid)
-    std::string mesh_workflow_id;   // mex-workflowid
-    // MESH REPORT messages (MESH telling the practice a message failed): kind `other`, feed
-    // update_record; recorded in mesh_messages and alerted as a delivery failure, never parsed.
-    bool mesh_report = false;
-    std::string mesh_status_code;         // mex-statuscode
-    std::string mesh_status_description;  // mex-statusdescription
-    std::string mesh_linked_message_id;   // mex-linkedmsgid: the message the report is about
+    // The MESH envelope of a message that came from the practice's mailbox (feed update_record);
+    // none for events of other feeds.
+    std::optional<MeshDelivery> mesh;
 
     // Patient flags (patient.flags): codes added and removed for `nhs_number`.
     std::vector<Coding> flags_added;
@@ -108,6 +116,18 @@ struct RecordEvent {
     std::string raw;
     std::string parse_error;
 };
+
+// The event's MESH part, made when it has none yet (for producers filling it in field by field).
+inline MeshDelivery& mesh_part(RecordEvent& ev) {
+    if (!ev.mesh) ev.mesh.emplace();
+    return *ev.mesh;
+}
+
+// The MESH message id the event arrived in; empty when it did not come from MESH.
+inline const std::string& mesh_message_id(const RecordEvent& ev) {
+    static const std::string none;
+    return ev.mesh ? ev.mesh->message_id : none;
+}
 
 // True when the event is a write into the record (as opposed to a review, a setting or a flag).
 inline bool is_entry_event(EventKind k) {

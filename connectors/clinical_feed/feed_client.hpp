@@ -1,5 +1,5 @@
 #pragma once
-// ClinicalFeedClient: subscribes to the clinical system's event feed over wss (FEEDS.md section 2)
+// ClinicalFeedClient: subscribes to the clinical system's event feed over wss
 // and hands each event, in seq order without gaps, to a callback. It never decides what is
 // durable: the daemon calls acknowledge() once events are committed, and only then is the
 // server told. After any disconnect it resubscribes from the last durable seq.
@@ -8,16 +8,26 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "connectors/client_loop/client_loop.hpp"
 #include "proto/record_event.hpp"
 
 namespace gpwatch::clinical_feed {
+
+struct FeedClientCounters {
+    std::uint64_t connects = 0;
+    std::uint64_t disconnects = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t duplicates_skipped = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t oversize_frames = 0;
+    std::uint64_t events = 0;
+};
 
 struct FeedClientOptions {
     std::string url;      // wss://host:port/path
@@ -28,16 +38,6 @@ struct FeedClientOptions {
     std::chrono::milliseconds reconnect_initial{500};
     std::chrono::milliseconds reconnect_max{30000};
     std::chrono::milliseconds heartbeat_interval{5000};  // silence for three of these = dead
-};
-
-struct FeedClientCounters {
-    std::uint64_t connects = 0;
-    std::uint64_t disconnects = 0;
-    std::uint64_t gaps = 0;
-    std::uint64_t duplicates_skipped = 0;
-    std::uint64_t malformed = 0;
-    std::uint64_t oversize_frames = 0;
-    std::uint64_t events = 0;
 };
 
 class ClinicalFeedClient {
@@ -67,7 +67,6 @@ public:
     std::int64_t last_error_at() const { return last_error_at_; }
 
 private:
-    static std::int64_t unix_now();
     struct Connection;
     boost::asio::awaitable<void> run();
     // One connection's life: returns why it ended, for the log.
@@ -82,12 +81,9 @@ private:
     std::uint64_t delivered_seq_ = 0;  // handed to on_event_
     std::uint64_t next_expected_ = 0;
     bool connected_ = false;
-    bool stopping_ = false;
-    bool running_ = false;
-    std::function<void()> on_stopped_;
+    client_loop::ClientLoop loop_;
     std::shared_ptr<Connection> conn_;
     boost::asio::steady_timer backoff_timer_;
-    std::mt19937_64 rng_;
     FeedClientCounters counters_;
     std::int64_t last_event_at_ = 0;
     std::int64_t last_heartbeat_at_ = 0;

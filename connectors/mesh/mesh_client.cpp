@@ -5,20 +5,14 @@
 #include <algorithm>
 #include <charconv>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include "connectors/mesh/gzip_inflate.hpp"
-#include "connectors/tls/client_context.hpp"
 #include "proto/url.hpp"
 
 namespace gpwatch::mesh {
@@ -27,7 +21,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
-using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
@@ -46,12 +39,6 @@ bool safe_id(std::string_view id) {
            std::all_of(id.begin(), id.end(), [](unsigned char c) {
                return std::isalnum(c) || c == '-' || c == '_' || c == '.';
            });
-}
-
-bool is_stale_connection_error(const error_code& ec) {
-    return ec == http::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == asio::ssl::error::stream_truncated;
 }
 
 // "k:n" -> {k, n}
@@ -110,13 +97,6 @@ const char* to_string(MeshEvent e) {
     return "?";
 }
 
-struct MeshClient::Connection {
-    Connection(asio::any_io_executor ex, asio::ssl::context ctx) : tls(std::move(ctx)), stream(ex, tls) {}
-    asio::ssl::context tls;
-    beast::ssl_stream<beast::tcp_stream> stream;
-    beast::flat_buffer buffer;  // kept between keep-alive responses
-};
-
 // One request's outcome: an HTTP answer (status != 0), or why there was none.
 struct MeshClient::Reply {
     int status = 0;
@@ -128,18 +108,23 @@ struct MeshClient::Reply {
 
 MeshClient::MeshClient(asio::any_io_executor ex, MeshClientOptions options, MessageHandler on_message,
                        ReportHandler on_report)
-    : ex_(ex),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       on_message_(std::move(on_message)),
       on_report_(std::move(on_report)),
+      loop_(ex, "mesh"),
       timer_(ex),
-      backoff_(options_.retry_initial),
-      rng_(std::random_device{}()) {
+      backoff_(options_.retry_initial, options_.retry_max) {
+    https::KeepAliveOptions transport;
     if (auto url = parse_url(options_.url); url && url->scheme == "https") {
-        host_ = url->host;
-        port_ = url->port;
+        transport.host = url->host;
+        transport.port = url->port;
         url_ok_ = safe_id(options_.credentials.mailbox);
     }
+    transport.ca_file = options_.ca_file;
+    transport.client_cert_file = options_.client_cert_file;
+    transport.client_key_file = options_.client_key_file;
+    transport.timeout = options_.request_timeout;
+    http_ = std::make_unique<https::KeepAliveClient>(ex, std::move(transport), [this] { return loop_.stopping(); });
     if (options_.os_name.empty() || options_.os_version.empty()) {
         utsname u{};
         if (::uname(&u) == 0) {
@@ -152,25 +137,14 @@ MeshClient::MeshClient(asio::any_io_executor ex, MeshClientOptions options, Mess
 MeshClient::~MeshClient() = default;
 
 void MeshClient::start() {
-    if (running_) return;
-    running_ = true;
-    stopping_ = false;
-    asio::co_spawn(ex_, run(), [this](std::exception_ptr e) {
-        running_ = false;
-        if (e) {
-            try { std::rethrow_exception(e); }
-            catch (const std::exception& ex) { spdlog::critical("mesh: client loop failed: {}", ex.what()); }
-        }
-        if (on_stopped_) std::exchange(on_stopped_, {})();
-    });
+    loop_.start([this] { return run(); });
 }
 
 void MeshClient::stop(std::function<void()> on_stopped) {
-    stopping_ = true;
-    on_stopped_ = std::move(on_stopped);
-    timer_.cancel();
-    close_connection();
-    if (!running_ && on_stopped_) std::exchange(on_stopped_, {})();
+    loop_.stop(std::move(on_stopped), [this] {
+        timer_.cancel();
+        http_->close();
+    });
 }
 
 void MeshClient::acknowledge(const std::string& message_id) {
@@ -190,25 +164,13 @@ std::string MeshClient::path(const std::string& rest) const {
     return "/messageexchange/" + options_.credentials.mailbox + rest;
 }
 
-void MeshClient::close_connection() {
-    if (!conn_) return;
-    error_code ec;
-    beast::get_lowest_layer(conn_->stream).socket().close(ec);
-    conn_.reset();
-}
-
-std::int64_t MeshClient::unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 void MeshClient::report(MeshEvent event, int status, const std::string& id, const std::string& detail) {
     if (on_report_) on_report_(MeshReport{event, status, id, detail});
 }
 
 void MeshClient::succeeded() {
     healthy_ = true;
-    backoff_ = options_.retry_initial;
+    backoff_.reset();
     if (reported_failure_) {
         reported_failure_ = false;
         spdlog::info("mesh: mailbox {} reachable again", options_.credentials.mailbox);
@@ -226,19 +188,16 @@ void MeshClient::skip(const std::string& id) {
 }
 
 bool MeshClient::fail(const Reply& reply, const std::string& what) {
-    close_connection();
-    if (stopping_) return false;
+    http_->close();
+    if (loop_.stopping()) return false;
     healthy_ = false;
     MeshEvent event;
     std::string detail;
-    // Exponential backoff with "equal jitter" (between half and all of the current step), so
-    // practices do not come back in lockstep after an outage.
-    std::uniform_int_distribution<long> jitter(backoff_.count() / 2, backoff_.count());
-    failure_wait_ = std::chrono::milliseconds(jitter(rng_));
+    failure_wait_ = backoff_.jittered();
     if (reply.status == 0) {
         event = reply.failure;
         detail = what + ": " + reply.error;
-        backoff_ = std::min(backoff_ * 2, options_.retry_max);
+        backoff_.grow();
     } else if (reply.status == 401 || reply.status == 403) {
         event = MeshEvent::credentials_refused;
         detail = what + ": MESH refused the credentials (HTTP " + std::to_string(reply.status) +
@@ -248,11 +207,11 @@ bool MeshClient::fail(const Reply& reply, const std::string& what) {
     } else if (reply.status >= 500) {
         event = MeshEvent::server_error;
         detail = what + ": MESH answered HTTP " + std::to_string(reply.status);
-        backoff_ = std::min(backoff_ * 2, options_.retry_max);
+        backoff_.grow();
     } else {
         event = MeshEvent::protocol_error;
         detail = what + ": unexpected HTTP " + std::to_string(reply.status);
-        backoff_ = std::min(backoff_ * 2, options_.retry_max);
+        backoff_.grow();
     }
     switch (event) {
         case MeshEvent::credentials_refused: ++counters_.errors_credentials; break;
@@ -266,7 +225,7 @@ bool MeshClient::fail(const Reply& reply, const std::string& what) {
     reported_failure_ = true;
     last_failure_ = event;
     last_error_ = detail;
-    last_error_at_ = unix_now();
+    last_error_at_ = client_loop::unix_now();
     report(event, reply.status, {}, detail);
     return false;
 }
@@ -279,9 +238,9 @@ asio::awaitable<void> MeshClient::run() {
         fail(r, "cannot start");
         co_return;
     }
-    while (!stopping_) {
+    while (!loop_.stopping()) {
         const RoundEnd end = co_await round();
-        if (stopping_) break;
+        if (loop_.stopping()) break;
         if (end == RoundEnd::failed) {
             co_await sleep(failure_wait_);
             continue;
@@ -289,7 +248,7 @@ asio::awaitable<void> MeshClient::run() {
         if (end == RoundEnd::more_waiting) continue;  // a full page came back: there is more
         co_await idle_wait(Clock::now() + options_.poll_interval);
     }
-    close_connection();
+    http_->close();
 }
 
 asio::awaitable<void> MeshClient::sleep(std::chrono::milliseconds d) {
@@ -299,9 +258,9 @@ asio::awaitable<void> MeshClient::sleep(std::chrono::milliseconds d) {
 }
 
 asio::awaitable<void> MeshClient::idle_wait(Clock::time_point until) {
-    while (!stopping_ && Clock::now() < until) {
+    while (!loop_.stopping() && Clock::now() < until) {
         if (!ack_queue_.empty() && !co_await flush_acks()) {
-            if (!stopping_) co_await sleep(failure_wait_);
+            if (!loop_.stopping()) co_await sleep(failure_wait_);
             continue;
         }
         waiting_for_acks_ = true;
@@ -326,13 +285,13 @@ asio::awaitable<MeshClient::RoundEnd> MeshClient::round() {
         auto ids = co_await list_inbox(target, full_page, next);
         if (!ids) co_return RoundEnd::failed;
         for (const auto& id : *ids) {
-            if (stopping_) co_return RoundEnd::idle;
+            if (loop_.stopping()) co_return RoundEnd::idle;
             if (in_flight_.count(id) || done_.count(id)) continue;
             if (!co_await flush_acks()) co_return RoundEnd::failed;
             if (!co_await download(id)) co_return RoundEnd::failed;
             progress = true;
         }
-        if (next.empty() || page >= kMaxPagesPerRound || stopping_) break;
+        if (next.empty() || page >= kMaxPagesPerRound || loop_.stopping()) break;
         target = std::move(next);
     }
     const bool acked = !ack_queue_.empty();
@@ -342,68 +301,12 @@ asio::awaitable<MeshClient::RoundEnd> MeshClient::round() {
     co_return full_page && (progress || acked) ? RoundEnd::more_waiting : RoundEnd::idle;
 }
 
-asio::awaitable<std::optional<MeshClient::Reply>> MeshClient::connect() {
-    Reply failed;
-    std::shared_ptr<Connection> conn;
-    try {
-        // Built anew for every connection so renewed certificate files are picked up.
-        conn = std::make_shared<Connection>(
-            ex_, tls::make_client_context(options_.ca_file, options_.client_cert_file, options_.client_key_file));
-    } catch (const std::exception& e) {
-        failed.failure = MeshEvent::tls_failed;
-        failed.error = e.what();
-        co_return failed;
-    }
-    conn_ = conn;
-    auto& tcp_layer = beast::get_lowest_layer(conn->stream);
-    error_code ec;
-    auto token = asio::redirect_error(asio::use_awaitable, ec);
-
-    tcp::resolver resolver(ex_);
-    auto endpoints = co_await resolver.async_resolve(host_, port_, token);
-    if (!ec && !stopping_) {
-        tcp_layer.expires_after(options_.request_timeout);
-        co_await tcp_layer.async_connect(endpoints, token);
-    }
-    if (stopping_ || ec) {
-        failed.failure = ec == beast::error::timeout ? MeshEvent::timed_out : MeshEvent::connection_failed;
-        failed.error = stopping_ ? "stopping" : "cannot connect to " + host_ + ":" + port_ + ": " + ec.message();
-        co_return failed;
-    }
-    // Requests are small and answered one at a time: Nagle's algorithm with delayed ACKs would
-    // add ~40 ms to each.
-    error_code nodelay_ec;
-    tcp_layer.socket().set_option(tcp::no_delay(true), nodelay_ec);
-    // Verify the server's certificate against the CA and the URL's host (SNI too for names).
-    error_code not_ip;
-    asio::ip::make_address(host_, not_ip);
-    if (not_ip) SSL_set_tlsext_host_name(conn->stream.native_handle(), host_.c_str());
-    conn->stream.set_verify_callback(asio::ssl::host_name_verification(host_));
-    tcp_layer.expires_after(options_.request_timeout);
-    co_await conn->stream.async_handshake(asio::ssl::stream_base::client, token);
-    if (stopping_ || ec) {
-        failed.failure = ec == beast::error::timeout ? MeshEvent::timed_out : MeshEvent::tls_failed;
-        failed.error = stopping_ ? "stopping" : "TLS handshake with " + host_ + ":" + port_ + " failed: " +
-                                                    tls::describe_tls_error(ec);
-        co_return failed;
-    }
-    co_return std::nullopt;
-}
-
 asio::awaitable<MeshClient::Reply> MeshClient::request(http::verb method, std::string target,
                                                        std::size_t body_limit, bool handshake_headers) {
-    Reply reply;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        const bool reused = conn_ != nullptr;
-        if (!reused) {
-            if (auto failed = co_await connect()) {
-                close_connection();
-                co_return *failed;
-            }
-        }
-        auto conn = conn_;
-        http::request<http::empty_body> req{method, target, 11};
-        req.set(http::field::host, host_ + ":" + port_);
+    // A named function, not a temporary: it must outlive the requests sent with it.
+    const std::function<void(https::KeepAliveClient::Request&)> fill = [&](https::KeepAliveClient::Request& req) {
+        req.method(method);
+        req.target(target);
         req.set(http::field::accept, "application/vnd.mesh.v2+json");
         req.set(http::field::accept_encoding, "gzip");
         req.set(http::field::user_agent, "gpwatchd");
@@ -414,47 +317,19 @@ asio::awaitable<MeshClient::Reply> MeshClient::request(http::verb method, std::s
             req.set("mex-OSName", options_.os_name);
             req.set("mex-OSVersion", options_.os_version);
         }
-        req.keep_alive(true);
-        req.prepare_payload();
         ++counters_.requests;
-
-        error_code ec;
-        auto token = asio::redirect_error(asio::use_awaitable, ec);
-        auto& tcp_layer = beast::get_lowest_layer(conn->stream);
-        tcp_layer.expires_after(options_.request_timeout);
-        co_await http::async_write(conn->stream, req, token);
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(body_limit);
-        if (!ec && !stopping_) {
-            tcp_layer.expires_after(options_.request_timeout);
-            co_await http::async_read(conn->stream, conn->buffer, parser, token);
-        }
-        if (stopping_) {
-            reply.error = "stopping";
-            co_return reply;
-        }
-        if (ec) {
-            close_connection();
-            if (ec == http::error::body_limit) {
-                reply.too_large = true;
-                if (parser.is_header_done()) reply.status = parser.get().result_int();
-                reply.error = "the answer is larger than " + std::to_string(body_limit) + " bytes";
-                co_return reply;
-            }
-            // A kept-alive connection the server has meanwhile closed: try once on a new one.
-            if (reused && attempt == 0 && is_stale_connection_error(ec)) continue;
-            reply.failure = ec == beast::error::timeout ? MeshEvent::timed_out : MeshEvent::connection_failed;
-            reply.error = ec == beast::error::timeout
-                              ? "no answer within " + std::to_string(options_.request_timeout.count()) + " ms"
-                              : ec.message();
-            co_return reply;
-        }
-        tcp_layer.expires_never();
-        reply.res = parser.release();
-        reply.status = reply.res.result_int();
-        if (!reply.res.keep_alive()) close_connection();
-        co_return reply;
+    };
+    auto answer = co_await http_->send(fill, body_limit);
+    Reply reply;
+    reply.status = answer.status;
+    switch (answer.failure) {
+        case https::Failure::connection_failed: reply.failure = MeshEvent::connection_failed; break;
+        case https::Failure::timed_out: reply.failure = MeshEvent::timed_out; break;
+        case https::Failure::tls_failed: reply.failure = MeshEvent::tls_failed; break;
     }
+    reply.error = std::move(answer.error);
+    reply.too_large = answer.too_large;
+    reply.res = std::move(answer.res);
     co_return reply;
 }
 
@@ -505,7 +380,7 @@ asio::awaitable<std::optional<std::vector<std::string>>> MeshClient::list_inbox(
     if (auto links = v.as_object().if_contains("links"); links && links->is_object())
         if (auto n = links->as_object().if_contains("next"); n && n->is_string()) next = next_page(n->as_string());
     ++counters_.polls;
-    last_poll_at_ = unix_now();
+    last_poll_at_ = client_loop::unix_now();
     succeeded();
     co_return ids;
 }
@@ -617,7 +492,7 @@ asio::awaitable<bool> MeshClient::download_part(const std::string& id, std::uint
 }
 
 asio::awaitable<bool> MeshClient::flush_acks() {
-    while (!ack_queue_.empty() && !stopping_) {
+    while (!ack_queue_.empty() && !loop_.stopping()) {
         const std::string id = ack_queue_.front();
         Reply r = co_await request(http::verb::put, path("/inbox/" + id + "/status/acknowledged"), kSmallBodyLimit);
         if (r.status == 404 || r.status == 410) {

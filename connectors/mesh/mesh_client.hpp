@@ -1,7 +1,8 @@
 #pragma once
-// MeshClient: the practice's side of its MESH mailbox (FEEDS.md section 1). Over HTTPS with
+// MeshClient: the practice's side of its MESH mailbox, the MESH protocol. Over HTTPS with
 // mutual TLS it says hello (handshake) at start and once a day, polls the inbox, downloads each
-// new message (chunks reassembled, gzip undone, size capped) and hands it to a callback. It never
+// new message (chunks reassembled, gzip undone, size capped) and hands it to a callback; the
+// connection itself (TLS, keep-alive, time-outs) is https::KeepAliveClient's. It never
 // decides what is durable: the daemon calls acknowledge(id) once the message is in the ledger,
 // and only then does the client tell MESH (which removes it from the inbox).
 //
@@ -14,7 +15,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -25,6 +25,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "connectors/client_loop/client_loop.hpp"
+#include "connectors/https/keep_alive_client.hpp"
 #include "connectors/mesh/mesh_auth.hpp"
 #include "connectors/mesh/mesh_message.hpp"
 
@@ -121,7 +123,6 @@ public:
     std::int64_t last_error_at() const { return last_error_at_; }
 
 private:
-    struct Connection;
     struct Reply;
     enum class RoundEnd { idle, more_waiting, failed };
 
@@ -138,7 +139,6 @@ private:
     boost::asio::awaitable<bool> flush_acks();
     boost::asio::awaitable<Reply> request(boost::beast::http::verb method, std::string target, std::size_t body_limit,
                                           bool handshake_headers = false);
-    boost::asio::awaitable<std::optional<Reply>> connect();  // a failure, or nullopt when connected
     // Waits until `until`; sending acknowledgements as the daemon makes them (idle_wait) or not (sleep).
     boost::asio::awaitable<void> idle_wait(std::chrono::steady_clock::time_point until);
     boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
@@ -147,34 +147,27 @@ private:
     void report(MeshEvent event, int status, const std::string& id, const std::string& detail);
     void succeeded();
     void skip(const std::string& id);  // this session will not download it again
-    void close_connection();
     std::string path(const std::string& rest = {}) const;
-    static std::int64_t unix_now();
     std::string next_page(std::string_view link) const;  // "" when the link is not followed
 
-    boost::asio::any_io_executor ex_;
     MeshClientOptions options_;
     MessageHandler on_message_;
     ReportHandler on_report_;
-    std::string host_, port_;
     bool url_ok_ = false;
-    std::shared_ptr<Connection> conn_;
+    client_loop::ClientLoop loop_;
+    std::unique_ptr<https::KeepAliveClient> http_;  // the HTTPS connection MESH is spoken over
     boost::asio::steady_timer timer_;
     bool waiting_for_acks_ = false;  // the idle wait may be cut short by acknowledge()
-    bool stopping_ = false;
-    bool running_ = false;
     bool healthy_ = false;
     bool reported_failure_ = false;   // a failure was reported; the next success reports `recovered`
     MeshEvent last_failure_ = MeshEvent::recovered;
-    std::function<void()> on_stopped_;
     std::optional<std::chrono::steady_clock::time_point> last_handshake_;
     std::unordered_set<std::string> in_flight_;     // handed over, not yet acknowledged upstream
     std::deque<std::string> ack_queue_;             // acknowledged by the daemon, not yet by MESH
     std::unordered_set<std::string> done_;          // acknowledged or skipped this session
     std::deque<std::string> done_order_;            // ... oldest first, to bound done_
-    std::chrono::milliseconds backoff_;
+    client_loop::Backoff backoff_;
     std::chrono::milliseconds failure_wait_{0};     // set by fail(): how long to wait before retrying
-    std::mt19937_64 rng_;
     MeshClientCounters counters_;
     std::int64_t last_poll_at_ = 0;
     std::string last_error_;

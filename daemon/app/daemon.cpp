@@ -6,8 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/alerts/local_time.hpp"
-#include "daemon/settings/settings_loader.hpp"
+#include "daemon/app/daemon_clock.hpp"
 
 namespace gpwatch {
 
@@ -15,30 +14,8 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using boost::system::error_code;
 
-namespace {
-
-std::int64_t now_unix() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::chrono::system_clock::time_point at_unix(std::int64_t t) {
-    return std::chrono::system_clock::time_point{std::chrono::seconds{t}};
-}
-
-// How often a ledger that refused a write is tried again.
-constexpr auto kLedgerProbeEvery = std::chrono::seconds(5);
-// How long a stopping gpwatchd gives its last delivery round: what is due when it stops goes
-// out, and what a sink takes in that time is recorded (not sent again after the restart).
-constexpr auto kDeliveryDrain = std::chrono::seconds(3);
-// Then how long it waits for the threads of sinks still delivering (they are abandoned, and
-// what they carried goes after the restart).
-constexpr auto kSinkGrace = std::chrono::seconds(2);
-// Stopping takes at most this long, whatever stalls (systemd's TimeoutStopSec is 15 s).
-constexpr auto kShutdownGuard = std::chrono::seconds(8);
-
-}  // namespace
+using daemon_clock::at_unix;
+using daemon_clock::now_unix;
 
 Settings with_state_dir(Settings s, const std::string& state_dir) {
     for (auto [inbox, folder] : {std::pair{&s.duty_inbox, "duty-inbox"}, std::pair{&s.admin_inbox, "admin-inbox"}}) {
@@ -110,6 +87,7 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
         }
     });
     mesh_messages_ = ledger_->mesh_message_count();
+    for (const auto& kind : inlet_kinds()) inlets_.push_back({&kind, nullptr, {}});
     start_reporting();
     make_review_scheduler();
 }
@@ -218,153 +196,65 @@ void Daemon::note_rewound_ledger(const LedgerOpening& opening) {
     spdlog::warn("internal alert {} raised: ledger_rewound: {}", id, opening.rewound);
 }
 
-bool Daemon::record_high_water() {
-    try {
-        // The MESH count kept here: counting the table each commit would read all of it.
-        high_water_.advance({ledger_->identity(), ledger_->cursor(Feed::clinical), mesh_messages_,
-                             ledger_->highest_alert_id()});
-        return true;
-    } catch (const std::exception& e) {
-        ledger_failed(std::string("cannot record how far the ledger got: ") + e.what());
-        return false;
-    }
-}
-
 Daemon::~Daemon() = default;
 
-clinical_feed::FeedClientOptions Daemon::feed_options() const {
-    const auto& f = active_->settings.clinical_feed;
-    clinical_feed::FeedClientOptions o;
-    o.url = f.url;
-    o.token = f.token;
-    o.ca_file = f.ca_file;
-    o.practice = active_->settings.practice_ods;
-    o.max_frame_bytes = f.max_frame_bytes;
-    o.reconnect_initial = f.reconnect_initial;
-    o.reconnect_max = f.reconnect_max;
-    return o;
+InletContext Daemon::inlet_context() {
+    InletContext c;
+    c.ex = ioc_.get_executor();
+    c.on_event = [this](RecordEvent&& ev) { on_event(std::move(ev)); };
+    c.cursor = [this](Feed feed) { return ledger_->cursor(feed); };
+    c.set_condition = [this](const std::string& condition, bool on, Severity severity, const std::string& headline,
+                             const std::string& detail) {
+        delivery_->set_condition(condition, on, severity, headline, detail, now_unix());
+    };
+    c.raise_event = [this](const std::string& key, const std::string& condition, Severity severity,
+                           const std::string& headline, const std::string& detail) {
+        return delivery_->raise_event(key, condition, severity, headline, detail, now_unix());
+    };
+    c.deliver_alerts = [this] { deliver_alerts(); };
+    return c;
 }
 
 void Daemon::start_inlets() {
-    start_feed();
-    start_mesh();
+    for (auto& slot : inlets_) start_inlet(slot);
 }
 
-// Stops both inlets; what they handed over and is not committed is simply delivered again by
-// the next ones (nothing of it was acknowledged).
 void Daemon::stop_inlets() {
     // What they last said, for status while they are stopped: nothing connected or in flight.
-    if (feed_) {
-        last_feed_ = feed_status();
-        last_feed_.connected = false;
+    for (auto& slot : inlets_) {
+        if (!slot.inlet) continue;
+        slot.last = slot.inlet->status();
+        slot.last.healthy = false;
+        slot.last.in_flight = 0;
     }
-    if (mesh_) {
-        last_mesh_ = mesh_status();
-        last_mesh_.healthy = false;
-        last_mesh_.in_flight = 0;
-    }
-    if (feed_) {
-        auto* old = feed_.release();
-        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
-    }
-    if (mesh_) {
-        auto* old = mesh_.release();
-        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
-    }
+    for (auto& slot : inlets_)
+        if (slot.inlet) stop_inlet(slot);
 }
 
-void Daemon::start_feed() {
-    if (!active_->settings.clinical_feed.enabled) {
-        spdlog::warn("clinical feed: disabled in the settings; not connecting");
-        return;
-    }
-    feed_ = std::make_unique<clinical_feed::ClinicalFeedClient>(
-        ioc_.get_executor(), feed_options(), [this](RecordEvent&& ev) { on_event(std::move(ev)); },
-        ledger_->cursor(Feed::clinical));
-    feed_->start();
+void Daemon::start_inlet(InletSlot& slot) {
+    slot.inlet = slot.kind->make(inlet_context(), active_->settings);
+    if (slot.inlet) slot.inlet->start();
 }
 
-void Daemon::start_mesh() {
-    const auto& m = active_->settings.mesh;
-    if (!m.enabled) {
-        spdlog::info("mesh: not configured; Update Record messages are not being fetched");
-        return;
-    }
-    mesh_started_at_ = now_unix();
-    mesh_ = std::make_unique<MeshInlet>(
-        ioc_.get_executor(), active_->settings, [this](RecordEvent&& ev) { on_event(std::move(ev)); },
-        [this](const mesh::MeshReport& r) { on_mesh_report(r); });
-    spdlog::info("mesh: mailbox {} at {}, polling every {} s", m.mailbox, m.url,
-                 std::chrono::duration_cast<std::chrono::seconds>(m.poll_interval).count());
-    mesh_->start();
+void Daemon::stop_inlet(InletSlot& slot) {
+    auto* old = slot.inlet.release();
+    old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
 }
 
-void Daemon::restart_mesh_if_changed(const MeshSettings& before) {
-    if (!MeshInlet::needs_restart(before, active_->settings.mesh)) return;
-    spdlog::info("reload: mesh settings changed; reconnecting to the mailbox");
-    if (mesh_) {
-        // Messages it handed over and we have not committed yet are simply downloaded again by the
-        // new client (nothing was acknowledged), and skipped as replays if they were committed.
-        auto* old = mesh_.release();
-        old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
-    }
-    if (!ledger_failed_since_) start_mesh();
+bool Daemon::any_inlet_running() const {
+    for (const auto& slot : inlets_)
+        if (slot.inlet) return true;
+    return false;
 }
 
-void Daemon::on_mesh_report(const mesh::MeshReport& r) {
-    using mesh::MeshEvent;
-    switch (r.event) {
-        case MeshEvent::recovered:
-            spdlog::info("mesh: working again ({})", r.detail);
-            delivery_->set_condition(alerts::condition::mesh_credentials_refused, false, Severity::high, "", "",
-                                     now_unix());
-            break;
-        case MeshEvent::credentials_refused:
-            spdlog::error("mesh: MESH refused gpwatchd's credentials (HTTP {}): {}. Check mesh.mailbox, the "
-                          "password, the shared secret and the client certificate; retrying slowly",
-                          r.http_status, r.detail);
-            delivery_->set_condition(alerts::condition::mesh_credentials_refused, true, Severity::high,
-                                     "MESH refused gpwatchd's credentials",
-                                     "HTTP " + std::to_string(r.http_status) + ": " + r.detail, now_unix());
-            deliver_alerts();
-            break;
-        case MeshEvent::message_too_large:
-            spdlog::error("mesh: message {} refused: {}; it stays in the MESH inbox", r.message_id, r.detail);
-            break;
-        case MeshEvent::message_gone:
-        case MeshEvent::message_not_found:
-        case MeshEvent::ack_not_found:
-            spdlog::warn("mesh: message {}: {} (HTTP {})", r.message_id, r.detail, r.http_status);
-            break;
-        default:
-            spdlog::warn("mesh: {} (HTTP {}): {}; retrying with backoff", mesh::to_string(r.event), r.http_status,
-                         r.detail);
-            break;
-    }
+const Daemon::InletSlot* Daemon::inlet_slot(const std::string& name) const {
+    for (const auto& slot : inlets_)
+        if (slot.kind->name == name) return &slot;
+    return nullptr;
 }
 
-void Daemon::acknowledge_mesh(const std::vector<RecordEvent>& committed) {
-    bool alerted_any = false;
-    for (const auto& ev : committed) {
-        if (ev.mesh_message_id.empty()) continue;
-        if (ev.mesh_report) {
-            spdlog::error("mesh: REPORT {}: a MESH message failed ({} {}), about message {}", ev.mesh_message_id,
-                          ev.mesh_status_code, ev.mesh_status_description, ev.mesh_linked_message_id);
-            // Alerted before it is acknowledged: if this fails, MESH keeps the report and hands it
-            // over again (the ledger then skips it as a replay, and this alert is retried).
-            const std::string from = ev.sender_mailbox.empty() ? "" : " (report from MESH mailbox " + ev.sender_mailbox + ")";
-            const bool alerted = delivery_->raise_event(
-                "mesh_report:" + ev.mesh_message_id, alerts::condition::mesh_delivery_report, Severity::high,
-                "MESH could not deliver message " + ev.mesh_linked_message_id + from,
-                "MESH report " + ev.mesh_message_id + from + ": status " + ev.mesh_status_code + " (" +
-                    ev.mesh_status_description + ") about message " + ev.mesh_linked_message_id,
-                now_unix());
-            if (!alerted) continue;
-            alerted_any = true;
-        }
-        if (mesh_) mesh_->acknowledge(ev.mesh_message_id);
-    }
-    if (alerted_any) deliver_alerts();
+InletStatus Daemon::inlet_status(const InletSlot& slot) const {
+    return slot.inlet ? slot.inlet->status() : slot.last;
 }
 
 int Daemon::run() {
@@ -409,61 +299,6 @@ int Daemon::run() {
     return exit_code_;
 }
 
-void Daemon::on_event(RecordEvent&& ev) {
-    // The ledger refuses writes: nothing is acknowledged, so the feed and MESH deliver it again.
-    if (ledger_failed_since_) return;
-    pending_.push_back(std::move(ev));
-    if (pending_.size() >= active_->settings.ledger.batch_max_events) {
-        flush();
-        return;
-    }
-    if (!flush_armed_) {
-        flush_armed_ = true;
-        flush_timer_.expires_after(active_->settings.ledger.batch_max_delay);
-        flush_timer_.async_wait([this](error_code ec) {
-            if (ec) return;
-            flush();
-        });
-    }
-}
-
-// Group commit: every pending event in one transaction, then (and only then) ack upstream.
-void Daemon::flush() {
-    if (flush_armed_) {
-        flush_armed_ = false;
-        flush_timer_.cancel();
-    }
-    if (pending_.empty()) return;
-    if (ledger_failed_since_) {
-        pending_.clear();
-        return;
-    }
-    IngestResult result;
-    try {
-        result = ingest_->apply(*active_, pending_, now_unix());
-        mesh_messages_ += result.mesh_messages_recorded;
-    } catch (const std::exception& e) {
-        // Nothing of the batch is durable and nothing was acknowledged: upstream delivers it again.
-        pending_.clear();
-        ledger_failed(std::string("cannot commit to the ledger: ") + e.what());
-        return;
-    }
-    // Committed; before MESH or the feed is told so, the high-water record is (a ledger found
-    // behind it later has lost what they no longer hold). Not recorded: nothing is acknowledged,
-    // and what was committed comes again as replays.
-    if (!record_high_water()) {
-        pending_.clear();
-        return;
-    }
-    acknowledge_mesh(pending_);
-    pending_.clear();
-    for (auto id : result.closed) review_->cancel(id);
-    for (auto [id, deadline] : result.deadlines) review_->schedule(id, deadline);
-    if (feed_ && result.durable_seq) feed_->acknowledge(result.durable_seq);
-    if (!result.deadlines.empty()) review_->wake();
-    if (result.alerts_created) deliver_alerts();
-}
-
 void Daemon::request_delivery_round() {
     if (delivery_round_posted_ || shutting_down_) return;
     delivery_round_posted_ = true;
@@ -504,12 +339,14 @@ void Daemon::check_health() {
         try {
             alerts::HealthObservation seen;
             seen.feed_enabled = active_->settings.clinical_feed.enabled;
-            seen.feed_connected = feed_ && feed_->connected();
+            const auto* feed = inlet_slot("clinical_feed");
+            seen.feed_connected = feed && feed->inlet && feed->inlet->healthy();
             seen.mesh_enabled = active_->settings.mesh.enabled;
-            if (mesh_) {
-                seen.mesh_watched_since = mesh_started_at_;
-                seen.mesh_last_success_at = mesh_->client().last_poll_at();
-                seen.mesh_last_error = mesh_->client().last_error();
+            if (const auto* mesh = inlet_slot("mesh"); mesh && mesh->inlet) {
+                const auto st = mesh->inlet->status();
+                seen.mesh_watched_since = st.watched_since;
+                seen.mesh_last_success_at = st.last_success_at;
+                seen.mesh_last_error = st.last_error;
             } else {
                 seen.mesh_watched_since = now_unix();  // being restarted (a reload): nothing to judge yet
             }
@@ -537,87 +374,6 @@ void Daemon::arm_watchdog() {
     });
 }
 
-void Daemon::ledger_failed(const std::string& what) {
-    ledger_error_ = what;
-    if (ledger_failed_since_ || shutting_down_) {
-        spdlog::error("{}", what);
-        return;
-    }
-    ledger_failed_since_ = now_unix();
-    spdlog::critical("{}; holding back every acknowledgement (nothing upstream is lost) and trying the ledger "
-                     "again every {} s",
-                     what, kLedgerProbeEvery.count());
-    pending_.clear();
-    stop_inlets();
-    review_->stop();
-    notifier_.status("degraded: the ledger refuses writes (" + what + ")");
-    delivery_->tell_without_ledger(alerts::condition::ledger_write_failed,
-                                   "the ledger cannot be written; gpwatchd is holding back",
-                                   what + ". gpwatchd stays up and acknowledges nothing until the ledger takes "
-                                          "writes again; nothing upstream is lost.",
-                                   ledger_failed_since_);
-    write_status();
-    arm_probe();
-}
-
-void Daemon::arm_probe() {
-    probe_timer_.expires_after(kLedgerProbeEvery);
-    probe_timer_.async_wait([this](error_code ec) {
-        if (!ec) probe_ledger();
-    });
-}
-
-void Daemon::probe_ledger() {
-    if (shutting_down_ || !ledger_failed_since_) return;
-    std::string why;
-    const auto now = now_unix();
-    bool writable = ledger_->probe_write(now, why);
-    if (writable) {
-        // The high-water record beside it must take writes too (its own file: a full disk may
-        // still leave SQLite room in its write-ahead log, not a new file).
-        try {
-            high_water_.rewrite();
-        } catch (const std::exception& e) {
-            writable = false;
-            why = e.what();
-        }
-    }
-    if (!writable) {
-        ledger_error_ = why;
-        delivery_->tell_untold(now);
-        write_status();
-        arm_probe();
-        return;
-    }
-    const auto since = ledger_failed_since_;
-    const std::string last_error = ledger_error_;
-    // Recorded now that it can be: one alert for the whole episode. If even that fails, the
-    // ledger is not back: keep holding.
-    const auto& zone = active_->settings.calendar.time_zone;
-    const bool recorded = delivery_->raise_event(
-        "ledger_write_failed:" + std::to_string(since), alerts::condition::ledger_write_failed, Severity::high,
-        "the ledger could not be written for " + std::to_string((now - since + 59) / 60) + " min",
-        "from " + alerts::local_time_words(zone, since) + " to " + alerts::local_time_words(zone, now) +
-            " the ledger refused writes (" + last_error +
-            "). Nothing was lost: no acknowledgement went upstream meanwhile, and the feed and MESH resumed from the "
-            "last commit.",
-        now);
-    if (!recorded) {
-        arm_probe();
-        return;
-    }
-    ledger_failed_since_ = 0;
-    ledger_error_.clear();
-    delivery_->ledger_back();
-    spdlog::warn("the ledger takes writes again after {} s; resuming from the last commit", now - since);
-    start_inlets();
-    deadlines_loaded_ = false;
-    review_->reload_all();
-    notifier_.status("watching " + active_->settings.practice_ods);
-    write_status();
-    deliver_alerts();
-}
-
 void Daemon::wait_signals() {
     signals_.async_wait([this](error_code ec, int signo) {
         if (ec) return;
@@ -628,153 +384,6 @@ void Daemon::wait_signals() {
         }
         begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
         wait_signals();
-    });
-}
-
-void Daemon::reload() {
-    notifier_.reloading();
-    spdlog::info("reload: reading {}", options_.config_path);
-    auto load = load_settings_file(options_.config_path);
-    for (const auto& w : load.warnings) spdlog::warn("reload: {}", w.to_string());
-    if (!load.settings) {
-        for (const auto& e : load.errors) spdlog::error("reload refused: {}", e.to_string());
-        spdlog::error("reload refused: {} error(s) in {}; the previous settings stay in force",
-                      load.errors.size(), options_.config_path);
-        delivery_->reload_refused(std::to_string(load.errors.size()) + " error(s) in " + options_.config_path +
-                                      (load.errors.empty() ? "" : ", first: " + load.errors.front().to_string()),
-                                  now_unix());
-        deliver_alerts();
-        notifier_.ready("reload refused; previous settings in force");
-        return;
-    }
-    Settings next = std::move(*load.settings);
-    if (options_.state_dir_override) next = with_state_dir(std::move(next), *options_.state_dir_override);
-    // The ledger, key and inboxes are opened once: changing where they are needs a restart. Say so
-    // rather than ignore it.
-    if (next.state_dir != active_->settings.state_dir)
-        spdlog::warn("reload: state_dir changed to {}; this takes effect only at the next start", next.state_dir);
-    for (auto [now_inbox, next_inbox, name] :
-         {std::tuple{&active_->settings.duty_inbox, &next.duty_inbox, "duty_inbox"},
-          std::tuple{&active_->settings.admin_inbox, &next.admin_inbox, "admin_inbox"}}) {
-        if (next_inbox->maildir != now_inbox->maildir || next_inbox->to != now_inbox->to ||
-            next_inbox->from != now_inbox->from)
-            spdlog::warn("reload: {} changed; this takes effect only at the next start", name);
-        *next_inbox = *now_inbox;
-    }
-    next.state_dir = active_->settings.state_dir;
-
-    std::shared_ptr<const ActiveSettings> candidate;
-    try {
-        candidate = std::make_shared<const ActiveSettings>(std::move(next));
-    } catch (const std::exception& e) {
-        spdlog::error("reload refused: {}; the previous settings stay in force", e.what());
-        delivery_->reload_refused(e.what(), now_unix());
-        deliver_alerts();
-        notifier_.ready("reload refused; previous settings in force");
-        return;
-    }
-    flush();  // events already received are judged under the settings they arrived under
-    const auto old_feed = feed_options();
-    const bool was_enabled = active_->settings.clinical_feed.enabled;
-    const MeshSettings old_mesh = active_->settings.mesh;
-    active_ = candidate;
-    if (!ledger_failed_since_) {
-        deadlines_loaded_ = false;
-        review_->reload_all();  // every open write's deadline under the new settings, in slices
-    }
-    const auto f = feed_options();
-    if (f.url != old_feed.url || f.token != old_feed.token || f.ca_file != old_feed.ca_file ||
-        f.practice != old_feed.practice || f.max_frame_bytes != old_feed.max_frame_bytes ||
-        f.reconnect_initial != old_feed.reconnect_initial || f.reconnect_max != old_feed.reconnect_max ||
-        was_enabled != active_->settings.clinical_feed.enabled) {
-        spdlog::info("reload: clinical feed settings changed; reconnecting");
-        if (feed_) {
-            auto* old = feed_.release();
-            old->stop([this, old] { asio::post(ioc_, [old] { delete old; }); });
-        }
-        if (!ledger_failed_since_) start_feed();
-    }
-    restart_mesh_if_changed(old_mesh);
-    delivery_->reconfigure(active_->settings);
-    if (reporter_) reporter_->reconfigure(active_->settings);
-    else if (active_->settings.reporting.enabled)
-        spdlog::warn("reload: a reporting: section was added; LMC reporting starts at the next start");
-    delivery_->reload_accepted(now_unix());
-    deliver_alerts();
-    spdlog::info("reload: settings from {} in force; the open writes' deadlines are being recomputed",
-                 options_.config_path);
-    notifier_.ready("watching " + active_->settings.practice_ods);
-}
-
-void Daemon::begin_shutdown(const char* why) {
-    if (shutting_down_) return;
-    shutting_down_ = true;
-    notifier_.stopping();
-    spdlog::info("{}: draining", why);
-    write_status();
-    // If draining stalls (a hung peer, a slow disk), stop anyway well inside systemd's timeout.
-    const auto guard_at = std::chrono::steady_clock::now() + kShutdownGuard;
-    shutdown_guard_.expires_at(guard_at);
-    shutdown_guard_.async_wait([this](error_code ec) {
-        if (ec) return;
-        spdlog::warn("drain took too long; stopping now (nothing unacknowledged is lost)");
-        delivery_->stop(std::chrono::milliseconds(0));  // so an abandoned sink thread is known at exit
-        ioc_.stop();
-    });
-    auto stop_all = [this] {
-        // Deliveries still in flight are abandoned: pending in the ledger, they go after the
-        // restart (sinks are idempotent on the alert id). A stalled sink cannot hold us here.
-        delivery_->stop(kSinkGrace);
-        review_->stop();
-        flush_timer_.cancel();
-        outbox_timer_.cancel();
-        health_timer_.cancel();
-        watchdog_timer_.cancel();
-        status_timer_.cancel();
-        probe_timer_.cancel();
-        if (reporter_) reporter_->stop();  // an upload in progress stays pending for the next start
-        shutdown_guard_.cancel();
-        signals_.cancel();
-        feed_.reset();
-        mesh_.reset();
-        write_status();
-    };
-    auto finish = [this, stop_all, guard_at] {
-        flush();
-        // Within the guard, leaving the sinks' grace and a margin.
-        const auto until = std::min(std::chrono::steady_clock::now() + kDeliveryDrain,
-                                    guard_at - kSinkGrace - std::chrono::milliseconds(500));
-        drain_deliveries(until, stop_all);
-    };
-    // Both inlets stop before the last commit; what they handed over is committed by finish().
-    auto pending_stops = std::make_shared<int>((feed_ ? 1 : 0) + (mesh_ ? 1 : 0));
-    auto one_stopped = [this, finish, pending_stops] {
-        if (--*pending_stops == 0) asio::post(ioc_, finish);
-    };
-    // Posted, not called: the signal handler that called us re-arms its wait after we return, and
-    // finish() must come after that to cancel it (else, with no inlet, the loop never empties).
-    if (*pending_stops == 0) asio::post(ioc_, finish);
-    if (feed_) feed_->stop(one_stopped);
-    if (mesh_) mesh_->stop(one_stopped);
-}
-
-void Daemon::drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then) {
-    // A round hands what is due to the sinks that are free; results come back on this loop and
-    // are recorded. Again every 50 ms while some sink is still delivering and time is left.
-    if (!ledger_failed_since_) {
-        try {
-            delivery_->deliver(now_unix());
-        } catch (const std::exception& e) {
-            spdlog::error("stopping: cannot hand over the last alerts: {} (they go after the restart)", e.what());
-        }
-    }
-    if (std::chrono::steady_clock::now() >= until || !delivery_->delivering()) {
-        then();
-        return;
-    }
-    drain_timer_.expires_after(std::chrono::milliseconds(50));
-    drain_timer_.async_wait([this, until, then = std::move(then)](error_code ec) {
-        if (!ec) drain_deliveries(until, then);
     });
 }
 

@@ -1,11 +1,16 @@
 #pragma once
-// Daemon: gpwatchd's event loop. Wires the clinical feed and MESH to the ledger through policy,
-// with group commit; acknowledges upstream only after a commit; runs the review scheduler and the
-// alert outbox; handles SIGTERM (drain, exit 0), SIGHUP (validated reload) and systemd
-// notifications; writes gpwatchd.status for gpwatchctl.
+// Daemon: gpwatchd's event loop. Wires the inlets (inlet.hpp: the clinical feed, MESH) to the
+// ledger through policy, with group commit; acknowledges upstream only after a commit; runs the
+// review scheduler and the alert outbox; handles SIGTERM (drain, exit 0), SIGHUP (validated
+// reload) and systemd notifications; writes gpwatchd.status for gpwatchctl.
+//
+// Where each job is: daemon.cpp the wiring (start, inlets, delivery rounds, health, signals);
+// daemon_commit.cpp group commit (the pending batch, flush, high-water, acknowledgement after the
+// commit) and what happens when the ledger refuses it; daemon_reload.cpp SIGHUP; daemon_shutdown.cpp
+// SIGTERM (drain, guard); daemon_status.cpp gpwatchd.status.
 //
 // Single-threaded: every handler runs on one io_context, so nothing here needs a lock. Nothing on
-// it waits for the network: the feed and MESH clients are asynchronous, and each alert sink and
+// it waits for the network: the inlets are asynchronous, and each alert sink and
 // the LMC upload deliver on threads of their own and post their results back.
 //
 // When the ledger refuses a write (a full disk, an I/O error) gpwatchd does not exit: it drops what
@@ -24,11 +29,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "connectors/clinical_feed/feed_client.hpp"
 #include "daemon/app/alert_delivery.hpp"
+#include "daemon/app/inlet.hpp"
 #include "daemon/app/ledger_opening.hpp"
 #include "daemon/app/lmc_reporter.hpp"
-#include "daemon/app/mesh_inlet.hpp"
 #include "daemon/app/review_scheduler.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/ingest/active_settings.hpp"
@@ -72,17 +76,25 @@ private:
     void begin_shutdown(const char* why);
     // Stopping: delivery rounds until no sink is delivering or `until` has passed, then `then`.
     void drain_deliveries(std::chrono::steady_clock::time_point until, std::function<void()> then);
+    // One inlet of each kind (inlet_kinds()); `inlet` is null while it is stopped or left off.
+    struct InletSlot {
+        const InletKind* kind;
+        std::unique_ptr<Inlet> inlet;
+        InletStatus last;  // what it last said when it was stopped (status while degraded)
+    };
+    InletContext inlet_context();
     void start_inlets();
+    // Stops every inlet; what they handed over and is not committed is simply delivered again by
+    // the next ones (nothing of it was acknowledged).
     void stop_inlets();
-    void start_feed();
-    void start_mesh();
+    void start_inlet(InletSlot& slot);
+    void stop_inlet(InletSlot& slot);  // deleted once it has stopped
+    bool any_inlet_running() const;
+    const InletSlot* inlet_slot(const std::string& name) const;
+    // What the inlet says now, or (stopped) what it last said.
+    InletStatus inlet_status(const InletSlot& slot) const;
     void start_reporting();
     void make_review_scheduler();
-    void restart_mesh_if_changed(const MeshSettings& before);
-    void on_mesh_report(const mesh::MeshReport& report);
-    // After a commit: tell MESH about every message of the batch, and alert on REPORTs.
-    void acknowledge_mesh(const std::vector<RecordEvent>& committed);
-    clinical_feed::FeedClientOptions feed_options() const;
     // The ledger refused a write: see the class comment.
     void ledger_failed(const std::string& what);
     void probe_ledger();
@@ -96,8 +108,6 @@ private:
     bool record_high_water();
     // gpwatchd.status, every few seconds and at each change of state (daemon_status.cpp).
     status::RuntimeStatus runtime_status() const;
-    status::FeedStatus feed_status() const;  // feed_ must be running
-    status::MeshStatus mesh_status() const;  // mesh_ must be running
     void write_status();
     void arm_status_timer();
 
@@ -115,8 +125,7 @@ private:
     std::unique_ptr<AlertDelivery> delivery_;  // sinks, outbox, internal alerts (alert_delivery.hpp)
     std::unique_ptr<LmcReporter> reporter_;    // LMC reports, only with a reporting: section (lmc_reporter.hpp)
     std::unique_ptr<ReviewScheduler> review_;
-    std::unique_ptr<clinical_feed::ClinicalFeedClient> feed_;
-    std::unique_ptr<MeshInlet> mesh_;
+    std::vector<InletSlot> inlets_;
     SystemdNotifier notifier_;
 
     std::vector<RecordEvent> pending_;
@@ -137,10 +146,6 @@ private:
     // The ledger refuses writes: since when (unix seconds; 0: it takes them) and why.
     std::int64_t ledger_failed_since_ = 0;
     std::string ledger_error_;
-    // The feed's and MESH's last word when they were stopped (status while degraded).
-    status::FeedStatus last_feed_;
-    status::MeshStatus last_mesh_;
-    std::int64_t mesh_started_at_ = 0;  // the MESH client running now was started then
     int exit_code_ = 0;
 };
 

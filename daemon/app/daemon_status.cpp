@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/daemon.hpp"
+#include "daemon/app/daemon_clock.hpp"
 
 #ifndef GPWATCH_VERSION
 #define GPWATCH_VERSION "unknown"
@@ -12,14 +13,11 @@
 
 namespace gpwatch {
 
+using daemon_clock::now_unix;
+
 namespace {
 
 constexpr auto kStatusEvery = std::chrono::seconds(5);
-
-std::int64_t now_unix() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 
@@ -39,9 +37,33 @@ status::RuntimeStatus Daemon::runtime_status() const {
 
     // While the inlets are stopped (the ledger refusing writes) the last they said stands, so
     // status still tells when the last event came.
-    s.feed = feed_ ? feed_status() : last_feed_;
+    const auto* feed_slot = inlet_slot("clinical_feed");
+    const auto* mesh_slot = inlet_slot("mesh");
+    const bool feed_running = feed_slot && feed_slot->inlet;
+    const bool mesh_running = mesh_slot && mesh_slot->inlet;
+    const InletStatus feed = feed_slot ? inlet_status(*feed_slot) : InletStatus{};
+    const InletStatus mesh = mesh_slot ? inlet_status(*mesh_slot) : InletStatus{};
+    s.feed.connected = feed.healthy;
+    s.feed.delivered_seq = feed.delivered_seq;
+    s.feed.last_event_at = feed.last_event_at;
+    s.feed.last_heartbeat_at = feed.last_heartbeat_at;
+    s.feed.last_error = feed.last_error;
+    s.feed.last_error_at = feed.last_error_at;
+    s.feed.connects = feed.counters.connects;
+    s.feed.disconnects = feed.counters.disconnects;
+    s.feed.events = feed.counters.events;
+    s.feed.gaps = feed.counters.gaps;
+    s.feed.malformed = feed.counters.malformed;
     s.feed.enabled = st.clinical_feed.enabled;
-    s.mesh = mesh_ ? mesh_status() : last_mesh_;
+    s.mesh.healthy = mesh.healthy;
+    s.mesh.last_poll_at = mesh.last_success_at;
+    s.mesh.last_error = mesh.last_error;
+    s.mesh.last_error_at = mesh.last_error_at;
+    s.mesh.polls = mesh.counters.polls;
+    s.mesh.downloads = mesh.counters.events;
+    s.mesh.acks = mesh.counters.acks;
+    s.mesh.errors = mesh.counters.errors;
+    s.mesh.in_flight = mesh.in_flight;
     s.mesh.enabled = st.mesh.enabled;
     s.mesh.mailbox = st.mesh.mailbox;
     for (const auto& [name, t] : delivery_->totals())
@@ -49,60 +71,26 @@ status::RuntimeStatus Daemon::runtime_status() const {
                            t.flood_hold_until, t.delivered, t.retried, t.failed, t.flood_digests});
 
     // The state, and in words why it is not simply running.
-    if (shutting_down_) s.state = feed_ || mesh_ ? "stopping" : "stopped";
+    if (shutting_down_) s.state = any_inlet_running() ? "stopping" : "stopped";
     else if (!ready_) s.state = "starting";
     else s.state = "running";
     if (ledger_failed_since_) s.problems.push_back("the ledger refuses writes: " + ledger_error_);
     if (!shutting_down_ && ready_) {
-        if (st.clinical_feed.enabled && !(feed_ && feed_->connected()))
+        if (st.clinical_feed.enabled && !(feed_running && feed.healthy))
             s.problems.push_back("the clinical feed is not connected" +
-                                 (feed_ && !feed_->last_error().empty() ? " (" + feed_->last_error() + ")" : ""));
-        if (st.mesh.enabled && mesh_ && !mesh_->client().healthy() && !mesh_->client().last_error().empty())
-            s.problems.push_back("MESH: " + mesh_->client().last_error());
+                                 (feed_running && !feed.last_error.empty() ? " (" + feed.last_error + ")" : ""));
+        if (st.mesh.enabled && mesh_running && !mesh.healthy && !mesh.last_error.empty())
+            s.problems.push_back("MESH: " + mesh.last_error);
         // A poll that never ends (a peer that accepts and never answers past every time-out)
         // leaves no error; its silence is the sign.
         const auto poll_every = std::chrono::duration_cast<std::chrono::seconds>(st.mesh.poll_interval).count();
-        const auto since_poll = s.updated_at - std::max(s.mesh.last_poll_at, mesh_started_at_);
-        if (st.mesh.enabled && mesh_ && mesh_->client().healthy() && since_poll > 3 * poll_every + 60)
+        const auto since_poll = s.updated_at - std::max(s.mesh.last_poll_at, mesh.watched_since);
+        if (st.mesh.enabled && mesh_running && mesh.healthy && since_poll > 3 * poll_every + 60)
             s.problems.push_back("MESH: no poll has completed for " + std::to_string(since_poll / 60) + " min");
         for (const auto& k : s.sinks)
             if (k.down_until > s.updated_at) s.problems.push_back("alert sink " + k.name + " is refusing: " + k.last_error);
     }
     if (s.state == "running" && !s.problems.empty()) s.state = "degraded";
-    return s;
-}
-
-status::FeedStatus Daemon::feed_status() const {
-    status::FeedStatus f;
-    const auto& c = feed_->counters();
-    f.connected = feed_->connected();
-    f.delivered_seq = feed_->delivered_seq();
-    f.last_event_at = feed_->last_event_at();
-    f.last_heartbeat_at = feed_->last_heartbeat_at();
-    f.last_error = feed_->last_error();
-    f.last_error_at = feed_->last_error_at();
-    f.connects = c.connects;
-    f.disconnects = c.disconnects;
-    f.events = c.events;
-    f.gaps = c.gaps;
-    f.malformed = c.malformed;
-    return f;
-}
-
-status::MeshStatus Daemon::mesh_status() const {
-    status::MeshStatus s;
-    const auto& m = mesh_->client();
-    const auto& c = m.counters();
-    s.healthy = m.healthy();
-    s.last_poll_at = m.last_poll_at();
-    s.last_error = m.last_error();
-    s.last_error_at = m.last_error_at();
-    s.polls = c.polls;
-    s.downloads = c.downloads;
-    s.acks = c.acks;
-    s.errors = c.errors_credentials + c.errors_tls + c.errors_connection + c.errors_timeout + c.errors_server +
-               c.errors_protocol;
-    s.in_flight = m.in_flight();
     return s;
 }
 

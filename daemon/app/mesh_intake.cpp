@@ -8,10 +8,11 @@ RecordEvent mesh_to_event(const mesh::MeshMessage& message, const std::string& p
     if (message.type == mesh::MeshMessageType::report) {
         // A REPORT has an empty body by definition: nothing to parse, everything is in mex-*.
         ev.kind = EventKind::other;
-        ev.mesh_report = true;
-        ev.mesh_status_code = message.status_code;
-        ev.mesh_status_description = message.status_description;
-        ev.mesh_linked_message_id = message.linked_message_id;
+        auto& mesh = mesh_part(ev);
+        mesh.report = true;
+        mesh.status_code = message.status_code;
+        mesh.status_description = message.status_description;
+        mesh.linked_message_id = message.linked_message_id;
     } else if (message.workflow_id != kUpdateRecordWorkflow) {
         ev.kind = EventKind::not_update_record;
         ev.parse_error = "MESH workflow '" + message.workflow_id + "' is not " + kUpdateRecordWorkflow;
@@ -20,8 +21,9 @@ RecordEvent mesh_to_event(const mesh::MeshMessage& message, const std::string& p
     }
     ev.feed = Feed::update_record;
     ev.practice = practice;
-    ev.mesh_message_id = message.message_id;
-    ev.mesh_workflow_id = message.workflow_id;
+    // After the body is parsed (which makes a new event): the envelope stays the MESH inlet's.
+    mesh_part(ev).message_id = message.message_id;
+    ev.mesh->workflow_id = message.workflow_id;
     if (ev.sender_mailbox.empty()) ev.sender_mailbox = message.from;
     // A message that cannot be read (or is not an Update Record) still needs an identity in the
     // ledger: the MESH id is unique and is what the admin can look up with MESH's own tools.

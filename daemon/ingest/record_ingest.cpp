@@ -35,16 +35,18 @@ std::string how_far_ahead(std::int64_t seconds) {
 }  // namespace
 
 MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now) {
+    static const MeshDelivery no_envelope;
+    const MeshDelivery& mesh = ev.mesh ? *ev.mesh : no_envelope;
     MeshMessageRow row;
-    row.mesh_id = ev.mesh_message_id;
-    row.message_type = ev.mesh_report ? "REPORT" : "DATA";
-    row.workflow_id = ev.mesh_workflow_id;
+    row.mesh_id = mesh.message_id;
+    row.message_type = mesh.report ? "REPORT" : "DATA";
+    row.workflow_id = mesh.workflow_id;
     row.sender_mailbox = ev.sender_mailbox;
     row.received_at = now;
-    if (ev.mesh_report) {
+    if (mesh.report) {
         row.outcome = "report";
-        row.linked_message_id = ev.mesh_linked_message_id;
-        row.detail = ev.mesh_status_code + " " + ev.mesh_status_description;
+        row.linked_message_id = mesh.linked_message_id;
+        row.detail = mesh.status_code + " " + mesh.status_description;
     } else if (ev.kind == EventKind::unparseable) {
         row.outcome = "unparseable";
         row.upstream_id = ev.entry_id;
@@ -93,14 +95,14 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
     }
     // MESH delivers at least once: a message downloaded again (its acknowledgement was lost, or
     // gpwatchd stopped between commit and acknowledge) is already here. Skip it, whatever it is.
-    if (ev.feed == Feed::update_record && !ev.mesh_message_id.empty()) {
+    if (ev.feed == Feed::update_record && !mesh_message_id(ev).empty()) {
         if (!ledger_.record_mesh_message(mesh_message_row(ev, now))) {
             ++result.replays_skipped;
             return;
         }
         ++result.mesh_messages_recorded;
         // A REPORT is not a write: it is recorded above, and alerted by the daemon once committed.
-        if (ev.mesh_report) return;
+        if (ev.mesh->report) return;
     }
     // ---- end of the MESH section --------------------------------------------------------------
 
@@ -149,7 +151,7 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             // The mesh_messages row (above) is its record; it is nobody's write and alerts no one.
             spdlog::info(
                 "MESH message {} (workflow {}) is not an Update Record: {}; recorded, not read further",
-                ev.mesh_message_id, ev.mesh_workflow_id, ev.parse_error);
+                mesh_message_id(ev), ev.mesh ? ev.mesh->workflow_id : std::string(), ev.parse_error);
             return;
         case Action::track_write:
             track_write(active, ev, decision, now, result);

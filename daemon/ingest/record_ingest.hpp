@@ -108,7 +108,7 @@ private:
     std::vector<Raised> raised_;
 };
 
-// The mesh_messages row for an event that came from the MESH mailbox (ev.mesh_message_id set).
+// The mesh_messages row for an event that came from the MESH mailbox (ev.mesh set).
 MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now);
 
 // The deadline of a write whose review clock started at `from`, in unix seconds (0: never).

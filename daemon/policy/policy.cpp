@@ -125,7 +125,7 @@ Decision Engine::evaluate(const RecordEvent& ev, const Facts& facts) const {
             d.action = Decision::Action::record_only;
             d.verdicts.push_back({Reason::not_update_record, Severity::info,
                                   "A MESH message arrived that is not a GP Connect Update Record (workflow '" +
-                                      ev.mesh_workflow_id + "'); it is recorded and not read further."});
+                                      (ev.mesh ? ev.mesh->workflow_id : std::string()) + "'); it is recorded and not read further."});
             return d;
         case EventKind::entry_created:
         case EventKind::entry_amended:

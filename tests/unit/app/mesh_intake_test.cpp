@@ -34,13 +34,14 @@ TEST(MeshIntake, AReportIsRecordedAsADeliveryFailureAndNeverParsed) {
     m.status_description = "Undelivered message";
     m.linked_message_id = "20270115080000000_111111";
     auto ev = mesh_to_event(m, "C84001", kReceived);
-    EXPECT_TRUE(ev.mesh_report);
+    ASSERT_TRUE(ev.mesh);
+    EXPECT_TRUE(ev.mesh->report);
     EXPECT_EQ(ev.kind, EventKind::other);
     EXPECT_EQ(ev.feed, Feed::update_record);
-    EXPECT_EQ(ev.mesh_status_code, "14");
-    EXPECT_EQ(ev.mesh_linked_message_id, "20270115080000000_111111");
+    EXPECT_EQ(ev.mesh->status_code, "14");
+    EXPECT_EQ(ev.mesh->linked_message_id, "20270115080000000_111111");
     EXPECT_EQ(ev.entry_id, m.message_id);
-    EXPECT_EQ(ev.mesh_message_id, m.message_id);
+    EXPECT_EQ(mesh_message_id(ev), m.message_id);
     EXPECT_TRUE(ev.raw.empty());
 }
 
@@ -60,7 +61,7 @@ TEST(MeshIntake, AnUnreadableBodyKeepsItsBytesAndIsNamedByItsMeshId) {
     EXPECT_EQ(ev.raw, body);
     EXPECT_FALSE(ev.parse_error.empty());
     EXPECT_FALSE(ev.entry_id.empty());
-    EXPECT_EQ(ev.mesh_message_id, "20270115093000123_ABCDEF");
+    EXPECT_EQ(mesh_message_id(ev), "20270115093000123_ABCDEF");
     EXPECT_EQ(ev.practice, "C84001");
 }
 
@@ -74,8 +75,9 @@ TEST(MeshIntake, AnUpdateRecordIsParsedAndKeepsItsMeshEnvelope) {
     auto ev = mesh_to_event(m, "C84001", kReceived);
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
     EXPECT_EQ(ev.feed, Feed::update_record);
-    EXPECT_EQ(ev.mesh_message_id, "20270115093000123_ABCDEF");
-    EXPECT_EQ(ev.mesh_workflow_id, kUpdateRecordWorkflow);
+    EXPECT_EQ(mesh_message_id(ev), "20270115093000123_ABCDEF");
+    ASSERT_TRUE(ev.mesh);
+    EXPECT_EQ(ev.mesh->workflow_id, kUpdateRecordWorkflow);
     EXPECT_NE(ev.entry_id, m.message_id) << "an Update Record is named by its own message id";
     EXPECT_FALSE(ev.entry_id.empty());
     EXPECT_NE(ev.sender_mailbox, "MESH-MAILBOX-FROM-HEADER") << "the message's own source endpoint wins";

@@ -76,8 +76,8 @@ RecordEvent update_record(const std::string& message_id, const std::string& docu
     ev.entry_id = message_id;
     ev.document_id = document_id;
     ev.replaces = replaces;
-    ev.mesh_message_id = "MESH-" + message_id;
-    ev.mesh_workflow_id = "GPCONNECT_UPDATE_RECORD";
+    mesh_part(ev).message_id = "MESH-" + message_id;
+    ev.mesh->workflow_id = "GPCONNECT_UPDATE_RECORD";
     ev.sender_mailbox = "FQW30OT001";
     ev.nhs_number = "9434765919";
     ev.nhs_number_valid = true;
@@ -301,7 +301,7 @@ TEST_F(ControllerIngestTest, ReplacingAReviewedMessageLeavesItsReviewAlone) {
 TEST_F(ControllerIngestTest, AMessageThatIsNotAnUpdateRecordIsRecordedWithoutAlert) {
     auto ev = update_record("msg-9", "doc-9");
     ev.kind = EventKind::not_update_record;
-    ev.mesh_workflow_id = "PATHOLOGY_REPORT";
+    mesh_part(ev).workflow_id = "PATHOLOGY_REPORT";
     auto r = apply({ev});
     EXPECT_EQ(r.alerts_created, 0);
     EXPECT_EQ(r.writes_recorded, 0);

@@ -21,8 +21,8 @@ RecordEvent from_mesh(const std::string& mesh_id) {
     RecordEvent ev;
     ev.feed = Feed::update_record;
     ev.practice = "C84001";
-    ev.mesh_message_id = mesh_id;
-    ev.mesh_workflow_id = "GPCONNECT_UPDATE_RECORD";
+    mesh_part(ev).message_id = mesh_id;
+    ev.mesh->workflow_id = "GPCONNECT_UPDATE_RECORD";
     ev.sender_mailbox = "FQW30OT001";
     ev.time = SysSeconds{std::chrono::seconds{1'800'000'000}};
     return ev;
@@ -53,10 +53,10 @@ RecordEvent report(const std::string& mesh_id) {
     auto ev = from_mesh(mesh_id);
     ev.kind = EventKind::other;
     ev.entry_id = mesh_id;
-    ev.mesh_report = true;
-    ev.mesh_status_code = "14";
-    ev.mesh_status_description = "Undelivered message";
-    ev.mesh_linked_message_id = "M-0";
+    mesh_part(ev).report = true;
+    ev.mesh->status_code = "14";
+    ev.mesh->status_description = "Undelivered message";
+    ev.mesh->linked_message_id = "M-0";
     return ev;
 }
 

@@ -92,10 +92,10 @@ std::vector<RecordEvent> load_events(const Case& c) {
         if (type && type->is_string() && type->get_string() == "mesh") {
             const std::string file(v.at("file").as_string());
             auto ev = update_record::parse_update_record(read_file(c.dir / file));
-            ev.mesh_message_id = "MESH-" + c.name + "-" + std::to_string(n);
-            ev.mesh_workflow_id = "GPCONNECT_UPDATE_RECORD";
+            mesh_part(ev).message_id = "MESH-" + c.name + "-" + std::to_string(n);
+            ev.mesh->workflow_id = "GPCONNECT_UPDATE_RECORD";
             // An unreadable message has no id of its own: it is known by its MESH message id.
-            if (ev.entry_id.empty()) ev.entry_id = ev.mesh_message_id;
+            if (ev.entry_id.empty()) ev.entry_id = ev.mesh->message_id;
             out.push_back(std::move(ev));
             continue;
         }
