@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/daemon_clock.hpp"

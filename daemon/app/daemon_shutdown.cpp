@@ -2,6 +2,7 @@
 // sinks get a last delivery round, and a guard timer ends it all well inside systemd's timeout
 // whatever stalls.
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/daemon.hpp"
