@@ -77,13 +77,13 @@ void MeshInlet::on_report(const mesh::MeshReport& r) {
     switch (r.event) {
         case MeshEvent::recovered:
             spdlog::info("mesh: working again ({})", r.detail);
-            context_.set_condition(alerts::condition::mesh_credentials_refused, false, Severity::high, "", "");
+            context_.set_condition(condition::mesh_credentials_refused, false, Severity::high, "", "");
             break;
         case MeshEvent::credentials_refused:
             spdlog::error("mesh: MESH refused gpwatchd's credentials (HTTP {}): {}. Check mesh.mailbox, the "
                           "password, the shared secret and the client certificate; retrying slowly",
                           r.http_status, r.detail);
-            context_.set_condition(alerts::condition::mesh_credentials_refused, true, Severity::high,
+            context_.set_condition(condition::mesh_credentials_refused, true, Severity::high,
                                    "MESH refused gpwatchd's credentials",
                                    "HTTP " + std::to_string(r.http_status) + ": " + r.detail);
             context_.deliver_alerts();
@@ -115,7 +115,7 @@ void MeshInlet::acknowledge(const std::vector<RecordEvent>& committed) {
             // over again (the ledger then skips it as a replay, and this alert is retried).
             const std::string from = ev.sender_mailbox.empty() ? "" : " (report from MESH mailbox " + ev.sender_mailbox + ")";
             const bool alerted = context_.raise_event(
-                "mesh_report:" + mesh.message_id, alerts::condition::mesh_delivery_report, Severity::high,
+                "mesh_report:" + mesh.message_id, condition::mesh_delivery_report, Severity::high,
                 "MESH could not deliver message " + mesh.linked_message_id + from,
                 "MESH report " + mesh.message_id + from + ": status " + mesh.status_code + " (" +
                     mesh.status_description + ") about message " + mesh.linked_message_id);
