@@ -18,6 +18,8 @@ std::int64_t unix_now() {
 
 ClientLoop::ClientLoop(asio::any_io_executor ex, std::string name) : ex_(std::move(ex)), name_(std::move(name)) {}
 
+// `body` is gone once called: it returns a member coroutine's awaitable ([this] { return run(); }),
+// and is never a coroutine lambda itself (its captures would dangle).
 void ClientLoop::start(std::function<asio::awaitable<void>()> body) {
     if (running_) return;
     running_ = true;

@@ -34,22 +34,35 @@ TEST(ClientLoop, StopWhenNotRunningCallsBackAtOnce) {
     EXPECT_TRUE(loop.stopping());
 }
 
+namespace {
+
+// A loop that waits on `timer` until stopped (a coroutine function, not a coroutine lambda: the
+// callable given to start() is gone once it has been called).
+asio::awaitable<void> wait_until_stopped(ClientLoop& loop, asio::steady_timer& timer, int& rounds) {
+    while (!loop.stopping()) {
+        ++rounds;
+        timer.expires_after(1h);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<void> count_once(int& rounds) {
+    ++rounds;
+    co_return;
+}
+
+}  // namespace
+
 TEST(ClientLoop, StopInterruptsTheLoopAndCallsBackOnceItHasEnded) {
     asio::io_context ioc;
     ClientLoop loop(ioc.get_executor(), "test");
     asio::steady_timer timer(ioc);
     int rounds = 0;
     bool stopped = false;
-    loop.start([&]() -> asio::awaitable<void> {
-        while (!loop.stopping()) {
-            ++rounds;
-            timer.expires_after(1h);
-            boost::system::error_code ec;
-            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-    });
+    loop.start([&] { return wait_until_stopped(loop, timer, rounds); });
     EXPECT_TRUE(loop.running());
-    loop.start([&]() -> asio::awaitable<void> { ++rounds; co_return; });  // already running: ignored
+    loop.start([&] { return count_once(rounds); });  // already running: ignored
     ioc.run_for(20ms);
     EXPECT_EQ(rounds, 1);
     loop.stop([&] { stopped = true; }, [&] { timer.cancel(); });

@@ -371,7 +371,9 @@ TEST(NotUpdateRecord, IsRecordedAtInfoAndNeverAlerted) {
     RecordEvent ev;
     ev.feed = Feed::update_record;
     ev.kind = EventKind::not_update_record;
-    mesh_part(ev).workflow_id = "PATH_MEDRPT_V3";
+    MeshDelivery envelope;
+    envelope.workflow_id = "PATH_MEDRPT_V3";
+    ev.mesh = envelope;
     const auto d = policy::evaluate(settings(), ev);
     EXPECT_EQ(d.action, policy::Decision::Action::record_only);
     ASSERT_EQ(d.verdicts.size(), 1u);
