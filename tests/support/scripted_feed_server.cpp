@@ -1,4 +1,4 @@
-#include "scripted_feed_server.hpp"
+#include "tests/support/scripted_feed_server.hpp"
 
 #include <exception>
 #include <stdexcept>
