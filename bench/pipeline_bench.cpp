@@ -34,8 +34,8 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "clinical_traffic.hpp"
-#include "event_log.hpp"
+#include "sim/clinical/clinical_traffic.hpp"
+#include "sim/clinical/event_log.hpp"
 #include "connectors/clinical_feed/feed_message_parser.hpp"
 #include "daemon/ingest/active_settings.hpp"
 #include "daemon/ingest/record_ingest.hpp"

@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "collector/request_checks.hpp"
+#include "connectors/tls/listen_socket.hpp"
 
 namespace gpwatch::collector {
 
@@ -130,18 +131,7 @@ HttpsServer::~HttpsServer() = default;
 
 tcp::endpoint HttpsServer::bind(const std::string& host, std::uint16_t port) {
     try {
-        tcp::endpoint endpoint;
-        boost::system::error_code ec;
-        const auto address = asio::ip::make_address(host, ec);
-        if (!ec) {
-            endpoint = tcp::endpoint(address, port);
-        } else {
-            tcp::resolver resolver(ioc_);
-            endpoint = *resolver.resolve(host, std::to_string(port)).begin();
-        }
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(asio::socket_base::reuse_address(true));
-        acceptor_.bind(endpoint);
+        tls::bind_acceptor(acceptor_, host, port);
         acceptor_.listen(asio::socket_base::max_listen_connections);
         return acceptor_.local_endpoint();
     } catch (const boost::system::system_error& e) {
@@ -289,7 +279,7 @@ void HttpsServer::admit(tcp::socket socket) {
 
 // GCC 12 wrongly reports -Wmismatched-new-delete for this coroutine's frame when it inlines
 // asio's frame operator new and delete into the ramp: both are asio's own matched pair (as in
-// connectors/sim/clinical_sim_server.cpp). Silenced for this one function only.
+// sim/clinical/clinical_sim_server.cpp). Silenced for this one function only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> HttpsServer::serve(std::shared_ptr<Connection> conn) {

@@ -5,7 +5,6 @@
 #include <ctime>
 #include <stdexcept>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -20,27 +19,6 @@ std::string format_mesh_timestamp(std::chrono::system_clock::time_point t) {
     std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d", utc.tm_year + 1900, utc.tm_mon + 1,
                   utc.tm_mday, utc.tm_hour, utc.tm_min);
     return buf;
-}
-
-std::optional<std::chrono::system_clock::time_point> parse_mesh_timestamp(std::string_view s) {
-    if (s.size() != 12) return std::nullopt;
-    for (char c : s)
-        if (c < '0' || c > '9') return std::nullopt;
-    auto num = [&](std::size_t pos, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    std::tm utc{};
-    utc.tm_year = num(0, 4) - 1900;
-    utc.tm_mon = num(4, 2) - 1;
-    utc.tm_mday = num(6, 2);
-    utc.tm_hour = num(8, 2);
-    utc.tm_min = num(10, 2);
-    if (utc.tm_mon < 0 || utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_mday > 31 ||
-        utc.tm_hour > 23 || utc.tm_min > 59)
-        return std::nullopt;
-    return std::chrono::system_clock::from_time_t(timegm(&utc));
 }
 
 std::string authorization_hash(std::string_view shared_secret, std::string_view mailbox,
@@ -94,53 +72,6 @@ std::string make_authorization(const MeshCredentials& c, std::string_view nonce,
 
 std::string fresh_authorization(const MeshCredentials& credentials) {
     return make_authorization(credentials, random_nonce(), 1, std::chrono::system_clock::now());
-}
-
-std::optional<ParsedAuthorization> parse_authorization(std::string_view v) {
-    constexpr std::string_view scheme = "NHSMESH ";
-    if (v.substr(0, scheme.size()) != scheme) return std::nullopt;
-    v.remove_prefix(scheme.size());
-    std::array<std::string, 5> parts;
-    std::size_t i = 0;
-    for (char c : v) {
-        if (c == ':') {
-            if (++i == parts.size()) return std::nullopt;
-        } else {
-            parts[i].push_back(c);
-        }
-    }
-    if (i != parts.size() - 1) return std::nullopt;
-    for (const auto& p : parts)
-        if (p.empty()) return std::nullopt;
-    return ParsedAuthorization{parts[0], parts[1], parts[2], parts[3], parts[4]};
-}
-
-AuthCheck check_authorization(const ParsedAuthorization& auth, const MeshCredentials& expected,
-                              std::chrono::system_clock::time_point now,
-                              std::chrono::minutes window) {
-    if (auth.mailbox != expected.mailbox) return AuthCheck::wrong_mailbox;
-    auto when = parse_mesh_timestamp(auth.timestamp);
-    if (!when) return AuthCheck::malformed;
-    std::string want = authorization_hash(expected.shared_secret, auth.mailbox, auth.nonce,
-                                          auth.nonce_count, expected.password, auth.timestamp);
-    // Constant-time compare: the hash is a secret-derived value.
-    if (want.size() != auth.hash.size() ||
-        CRYPTO_memcmp(want.data(), auth.hash.data(), want.size()) != 0)
-        return AuthCheck::bad_hash;
-    auto off = *when > now ? *when - now : now - *when;
-    if (off > window) return AuthCheck::stale_timestamp;
-    return AuthCheck::ok;
-}
-
-const char* to_string(AuthCheck c) {
-    switch (c) {
-        case AuthCheck::ok: return "ok";
-        case AuthCheck::malformed: return "malformed";
-        case AuthCheck::wrong_mailbox: return "wrong mailbox";
-        case AuthCheck::bad_hash: return "hash does not match";
-        case AuthCheck::stale_timestamp: return "timestamp more than 2 hours off";
-    }
-    return "?";
 }
 
 }  // namespace gpwatch::mesh

@@ -1,11 +1,11 @@
 #pragma once
 // The NHSMESH Authorization header (FEEDS.md, "Authorization"): one fresh token per request,
 // HMAC-SHA256 over the mailbox, nonce, nonce count, password and timestamp, keyed with the
-// environment's shared secret. Both sides live here so the client and the simulator cannot drift.
+// environment's shared secret. This is the client's side; the MESH simulator checks tokens with
+// the same authorization_hash() (sim/mesh/mesh_request_auth.hpp), so the two cannot drift.
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,7 +19,6 @@ struct MeshCredentials {
 
 // yyyyMMddHHmm in UTC, as the header carries it.
 std::string format_mesh_timestamp(std::chrono::system_clock::time_point t);
-std::optional<std::chrono::system_clock::time_point> parse_mesh_timestamp(std::string_view s);
 
 // Lowercase hex HMAC-SHA256(key = shared secret,
 //                          msg = "<mailbox>:<nonce>:<nonce_count>:<password>:<timestamp>").
@@ -36,27 +35,5 @@ std::string make_authorization(const MeshCredentials& credentials, std::string_v
 
 // A fresh header for one request (random nonce, count 1, the current time).
 std::string fresh_authorization(const MeshCredentials& credentials);
-
-// The server's view of a header. parse_authorization() only splits it; check_authorization()
-// decides whether it is acceptable.
-struct ParsedAuthorization {
-    std::string mailbox;
-    std::string nonce;
-    std::string nonce_count;
-    std::string timestamp;
-    std::string hash;
-};
-std::optional<ParsedAuthorization> parse_authorization(std::string_view header_value);
-
-enum class AuthCheck { ok, malformed, wrong_mailbox, bad_hash, stale_timestamp };
-
-// Checks a parsed header against the mailbox it claims and the clock: the hash must match and the
-// timestamp must be within `window` (2 hours in MESH) of `now`. Reuse is the caller's concern
-// (it must remember tokens it has seen).
-AuthCheck check_authorization(const ParsedAuthorization& auth, const MeshCredentials& expected,
-                              std::chrono::system_clock::time_point now,
-                              std::chrono::minutes window = std::chrono::hours(2));
-
-const char* to_string(AuthCheck c);
 
 }  // namespace gpwatch::mesh

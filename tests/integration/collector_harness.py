@@ -1,5 +1,6 @@
-"""Helpers for the gpwatch-collector integration tests: test certificates made with the openssl
-command, a settings file, the collector process, forged reports and uploads with stock curl.
+"""Helpers for the gpwatch-collector integration tests: test certificates (with
+tests/support/peer_support.py), a settings file, the collector process, forged reports and uploads
+with stock curl.
 
 Run with Debian's /usr/bin/python3 (standard library only)."""
 
@@ -10,8 +11,11 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 
-from harness import TestFailure, check, log
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import peer_support  # noqa: E402
+from harness import TestFailure, check, log  # noqa: E402
 
 
 def sh(*args, **kw):
@@ -37,22 +41,15 @@ def make_certs(d, clients=None, stranger_cn=None):
     p = lambda name: os.path.join(d, name)  # noqa: E731
 
     def ca(name, cn):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", f"/CN={cn}", "-keyout", p(name + ".key"), "-out", p(name + ".pem"))
+        peer_support.make_ca(p(name + ".key"), p(name + ".pem"), f"/CN={cn}")
 
     def leaf(name, cn, ca_name, ext):
-        with open(p(name + ".ext"), "w") as f:
-            f.write(ext)
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-subj", f"/CN={cn}", "-keyout", p(name + ".key"), "-out", p(name + ".csr"))
-        openssl("x509", "-req", "-in", p(name + ".csr"), "-CA", p(ca_name + ".pem"), "-CAkey", p(ca_name + ".key"),
-                "-CAcreateserial", "-days", "2", "-extfile", p(name + ".ext"), "-out", p(name + ".pem"))
-        return p(name + ".pem"), p(name + ".key")
+        return peer_support.make_leaf(p(name + ".key"), p(name + ".pem"), f"/CN={cn}", p(ca_name + ".pem"),
+                                      p(ca_name + ".key"), ext)
 
     ca("ca", "gpwatch test LMC CA")
-    server = leaf("server", "gpwatch test server", "ca",
-                  "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-    client_ext = "extendedKeyUsage=clientAuth\n"
+    server = leaf("server", "gpwatch test server", "ca", peer_support.SERVER_EXT)
+    client_ext = peer_support.CLIENT_EXT
     if clients is None:
         made = {"client": leaf("client", "gpwatch test client", "ca", client_ext)}
     else:

@@ -22,9 +22,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import MeshSimulator, Simulator, check, log, practice_daemon, run, wait_for  # noqa: E402
-from test_certs import make_ca_and_leaf  # noqa: E402
+from peer_support import make_ca_and_leaf  # noqa: E402
 
 BIN_DIR = os.path.abspath(sys.argv[1])
 

@@ -27,9 +27,9 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import Simulator, check, log, maildir_messages, practice_daemon, run, smtp_server, wait_for  # noqa: E402
-from test_certs import make_ca_and_leaf  # noqa: E402
+from peer_support import make_ca_and_leaf  # noqa: E402
 
 BIN_DIR = sys.argv[1]
 USER = "gpwatch@test-practice.nhs.net"

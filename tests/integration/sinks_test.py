@@ -30,9 +30,9 @@ import urllib.request
 import ssl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import Peer, Simulator, check, log, run  # noqa: E402
-from test_certs import make_ca_and_leaf  # noqa: E402
+from peer_support import make_ca_and_leaf  # noqa: E402
 
 USER = "gpwatch@test-practice.nhs.net"
 FROM = "gpwatch@test-practice.nhs.net"

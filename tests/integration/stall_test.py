@@ -30,10 +30,10 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import (MeshSimulator, Peer, Simulator, check, log, practice_daemon, run, smtp_server,  # noqa: E402
                      wait_for)
-from test_certs import make_ca_and_leaf  # noqa: E402
+from peer_support import make_ca_and_leaf  # noqa: E402
 
 BIN_DIR = os.path.abspath(sys.argv[1])
 USER = "gpwatch@test-practice.nhs.net"

@@ -31,9 +31,9 @@ if os.geteuid() != 0 and not os.environ.get("GPWATCH_IN_USERNS"):
     os.execvp("unshare", ["unshare", "--map-root-user", "--mount", "/usr/bin/python3", *sys.argv])
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import Gpwatchd, Peer, Simulator, check, log, maildir_messages, run, wait_for, write_settings  # noqa: E402
-from test_certs import make_ca_and_leaf  # noqa: E402
+from peer_support import make_ca_and_leaf  # noqa: E402
 
 BIN_DIR = os.path.abspath(sys.argv[1])
 SECRET = "storage-fault-secret"

@@ -11,7 +11,7 @@ parser's two readers can be checked against each other. Run it again after chang
 
 Every patient and practitioner is made up. NHS number 9000000009 is the test patient of NHS
 England's API sandboxes; 9000000001 fails its check digit. dm+d and SNOMED codes match
-connectors/sim's catalogue; the safeguarding Flag code is illustrative.
+sim/mesh's catalogue; the safeguarding Flag code is illustrative.
 """
 import json
 import os

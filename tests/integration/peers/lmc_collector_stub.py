@@ -19,34 +19,22 @@ Paths: /v1/reports 201 stored; /replayed 409 replayed with the body's digest; /r
 /slow waits 5 s then 201; /unknown-practice 403 unknown_practice. A body not sent as application/x-protobuf gets 415."""
 
 import hashlib
-import http.server
 import json
 import os
-import signal
-import ssl
-import subprocess
 import sys
-import threading
 import time
 
-
-def openssl(*args):
-    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+import peer_support  # noqa: E402
 
 
 def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{d}/{name}-ca.key", "-out", f"{d}/{name}-ca.pem", "-days", "2",
-            "-subj", f"/C=GB/O=gpwatch test/CN={name} CA")
+    peer_support.make_ca(f"{d}/{name}-ca.key", f"{d}/{name}-ca.pem", f"/C=GB/O=gpwatch test/CN={name} CA")
 
 
 def make_leaf(d, ca, name, ext):
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{d}/{name}.key", "-out", f"{d}/{name}.csr", "-subj", f"/C=GB/O=gpwatch test/CN={name}")
-    with open(f"{d}/{name}.ext", "w") as f:
-        f.write(ext)
-    openssl("x509", "-req", "-in", f"{d}/{name}.csr", "-CA", f"{d}/{ca}-ca.pem", "-CAkey", f"{d}/{ca}-ca.key",
-            "-CAcreateserial", "-out", f"{d}/{name}.pem", "-days", "2", "-extfile", f"{d}/{name}.ext")
+    peer_support.make_leaf(f"{d}/{name}.key", f"{d}/{name}.pem", f"/C=GB/O=gpwatch test/CN={name}",
+                           f"{d}/{ca}-ca.pem", f"{d}/{ca}-ca.key", ext)
 
 
 def make_certs(d):
@@ -54,31 +42,21 @@ def make_certs(d):
         return
     make_ca(d, "lmc")
     make_ca(d, "other")
-    make_leaf(d, "lmc", "server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-    make_leaf(d, "lmc", "client", "extendedKeyUsage=clientAuth\n")
-    make_leaf(d, "other", "stranger", "extendedKeyUsage=clientAuth\n")
+    make_leaf(d, "lmc", "server", peer_support.SERVER_EXT)
+    make_leaf(d, "lmc", "client", peer_support.CLIENT_EXT)
+    make_leaf(d, "other", "stranger", peer_support.CLIENT_EXT)
     os.replace(f"{d}/lmc-ca.pem", f"{d}/ca.pem")
 
 
 def make_handler(d):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *a):
-            sys.stderr.write("collector_stub: " + (fmt % a) + "\n")
+    class Handler(peer_support.PeerHandler):
+        who = "collector_stub"
 
         def answer(self, code, status, detail, digest=""):
             doc = {"status": status, "detail": detail}
             if digest:
                 doc["digest"] = digest
-            data = json.dumps(doc).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(data)
-            self.close_connection = True
+            self.send_body(code, "application/json", json.dumps(doc).encode())
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -114,20 +92,10 @@ def main():
     d = sys.argv[1]
     make_certs(d)
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    http.server.ThreadingHTTPServer.allow_reuse_address = True  # restarted on the same port
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(d))
-    server.daemon_threads = True  # /slow must not hold up the shutdown
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(f"{d}/server.pem", f"{d}/server.key")
-    tls.load_verify_locations(f"{d}/ca.pem")
-    tls.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: no client certificate, no exchange
-    server.socket = tls.wrap_socket(server.socket, server_side=True)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"collector_stub: listening on {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+    # Mutual TLS: no client certificate, no exchange. (http.server reuses the address, so a
+    # restarted stub gets its port back; a /slow answer does not hold up the shutdown.)
+    peer_support.serve_https(make_handler(d), "127.0.0.1", port, f"{d}/server.pem", f"{d}/server.key",
+                             lambda p: f"collector_stub: listening on {p}", client_ca=f"{d}/ca.pem")
 
 
 if __name__ == "__main__":

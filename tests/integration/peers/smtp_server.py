@@ -5,7 +5,7 @@ Run with /usr/bin/python3. Prints one line "smtp_server: listening on 127.0.0.1:
 accepts connections, then serves until SIGTERM/SIGINT.
 
   --port N               0 (default): any free port, shown in the listening line
-  --cert F --key F       the server certificate (see test_certs.py); required
+  --cert F --key F       the server certificate (see tests/support/peer_support.py); required
   --implicit-tls         TLS from the first byte (smtps, port 465 style) instead of STARTTLS
   --user U --password P  credentials accepted by AUTH PLAIN and AUTH LOGIN
   --oauth-token T        access token accepted by AUTH XOAUTH2 (with --user)

@@ -10,7 +10,7 @@ Run with /usr/bin/python3. Prints "webhook_receiver: listening on 127.0.0.1:PORT
 until SIGTERM/SIGINT.
 
   --port N             0 (default): any free port
-  --cert F --key F     server certificate (test_certs.py)
+  --cert F --key F     server certificate (tests/support/peer_support.py)
   --secret S           the shared secret
   --record FILE        one JSON line per request received: {"alert_id", "timestamp", "signature",
                        "verified", "why", "status", "body" (the raw body text), "json"}
@@ -26,13 +26,14 @@ otherwise 200 (or what --fail-503 / --status say)."""
 import argparse
 import hashlib
 import hmac
-import http.server
 import json
-import signal
-import ssl
+import os
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+import peer_support  # noqa: E402
 
 MAX_BODY = 1024 * 1024
 
@@ -43,21 +44,11 @@ def expected_signature(secret, timestamp, body):
 
 
 def make_handler(args, state, lock):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *a):
-            sys.stderr.write("webhook_receiver: " + (fmt % a) + "\n")
+    class Handler(peer_support.PeerHandler):
+        who = "webhook_receiver"
 
         def answer(self, status, text):
-            data = (text + "\n").encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(data)
-            self.close_connection = True
+            self.send_body(status, "text/plain", (text + "\n").encode())
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -114,18 +105,9 @@ def main():
     args = ap.parse_args()
 
     state = {"fail_503_left": args.fail_503}
-    server = http.server.ThreadingHTTPServer((args.host, args.port), make_handler(args, state, threading.Lock()))
-    server.daemon_threads = True  # a hanging answer (--delay) must not hold up the shutdown
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(args.cert, args.key)
-    server.socket = tls.wrap_socket(server.socket, server_side=True)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"webhook_receiver: listening on {args.host}:{server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
+    # A hanging answer (--delay) does not hold up the shutdown.
+    peer_support.serve_https(make_handler(args, state, threading.Lock()), args.host, args.port, args.cert, args.key,
+                             lambda port: f"webhook_receiver: listening on {args.host}:{port}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-// ClinicalFeedClient against a scripted in-process wss server (scripted_feed_server.hpp): the
+// ClinicalFeedClient against a scripted in-process wss server (tests/support/scripted_feed_server.hpp): the
 // subscribe / replay / gap / ack / heartbeat rules of FEEDS.md section 2, TLS verification, the
 // bearer token, oversize frames, quarantined frames and stop(). Server and client share one
 // io_context driven from the test thread, each wait bounded by a deadline.
@@ -15,9 +15,9 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "cert_maker.hpp"
+#include "sim/common/cert_maker.hpp"
 #include "connectors/clinical_feed/feed_client.hpp"
-#include "scripted_feed_server.hpp"
+#include "tests/support/scripted_feed_server.hpp"
 
 namespace {
 

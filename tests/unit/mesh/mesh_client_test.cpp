@@ -1,4 +1,4 @@
-// The real MeshClient against the real MESH simulator server (connectors/sim), in-process on an
+// The real MeshClient against the real MESH simulator server (sim/mesh), in-process on an
 // ephemeral port, over mutual TLS with the simulator's certificates. The server runs on its own
 // thread and io_context; the client on the test thread's, driven by run_until().
 //
@@ -28,11 +28,11 @@
 #include <gtest/gtest.h>
 
 #include "connectors/mesh/mesh_client.hpp"
-#include "journal.hpp"
-#include "mesh_certs.hpp"
-#include "mesh_mailbox.hpp"
-#include "mesh_sim_server.hpp"
-#include "update_record_generator.hpp"
+#include "sim/common/journal.hpp"
+#include "sim/mesh/mesh_certs.hpp"
+#include "sim/mesh/mesh_mailbox.hpp"
+#include "sim/mesh/mesh_sim_server.hpp"
+#include "sim/mesh/update_record_generator.hpp"
 
 namespace gpwatch::mesh {
 namespace {

@@ -1,4 +1,4 @@
-#include "cert_maker.hpp"
+#include "sim/common/cert_maker.hpp"
 
 #include <filesystem>
 #include <memory>

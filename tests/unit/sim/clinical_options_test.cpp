@@ -1,4 +1,4 @@
-#include "clinical_options.hpp"
+#include "sim/clinical/clinical_options.hpp"
 
 #include <gtest/gtest.h>
 

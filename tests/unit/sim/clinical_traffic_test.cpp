@@ -1,4 +1,4 @@
-#include "clinical_traffic.hpp"
+#include "sim/clinical/clinical_traffic.hpp"
 
 #include <map>
 #include <set>
@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "nhs_number.hpp"
+#include "sim/common/nhs_number.hpp"
 
 namespace gpwatch::sim {
 

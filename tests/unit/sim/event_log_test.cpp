@@ -1,4 +1,4 @@
-#include "event_log.hpp"
+#include "sim/clinical/event_log.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "journal.hpp"
+#include "sim/common/journal.hpp"
 
 namespace gpwatch::sim {
 

@@ -1,4 +1,4 @@
-#include "london_time.hpp"
+#include "sim/common/london_time.hpp"
 
 #include <gtest/gtest.h>
 

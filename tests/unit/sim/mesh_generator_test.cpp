@@ -10,12 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "connectors/mesh/mesh_auth.hpp"
-#include "mesh_gzip.hpp"
-#include "mesh_options.hpp"
-#include "mesh_request_auth.hpp"
+#include "sim/mesh/mesh_gzip.hpp"
+#include "sim/mesh/mesh_options.hpp"
+#include "sim/mesh/mesh_request_auth.hpp"
 #include "proto/nhs_number.hpp"
-#include "update_record_fhir.hpp"
-#include "update_record_generator.hpp"
+#include "sim/mesh/update_record_fhir.hpp"
+#include "sim/mesh/update_record_generator.hpp"
 
 namespace gpwatch::sim {
 namespace {

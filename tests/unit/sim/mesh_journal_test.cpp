@@ -16,10 +16,10 @@
 #include <gtest/gtest.h>
 
 #include "connectors/update_record/update_record_parser.hpp"
-#include "journal.hpp"
-#include "mesh_journal_follower.hpp"
-#include "mesh_mailbox.hpp"
-#include "update_record_generator.hpp"
+#include "sim/common/journal.hpp"
+#include "sim/clinical/mesh_journal_follower.hpp"
+#include "sim/mesh/mesh_mailbox.hpp"
+#include "sim/mesh/update_record_generator.hpp"
 
 namespace gpwatch::sim {
 namespace {

@@ -21,11 +21,11 @@
 #include <gtest/gtest.h>
 
 #include "connectors/mesh/mesh_auth.hpp"
-#include "mesh_certs.hpp"
-#include "mesh_gzip.hpp"
-#include "mesh_mailbox.hpp"
-#include "mesh_sim_server.hpp"
-#include "update_record_generator.hpp"
+#include "sim/mesh/mesh_certs.hpp"
+#include "sim/mesh/mesh_gzip.hpp"
+#include "sim/mesh/mesh_mailbox.hpp"
+#include "sim/mesh/mesh_sim_server.hpp"
+#include "sim/mesh/update_record_generator.hpp"
 
 namespace gpwatch::sim {
 namespace {

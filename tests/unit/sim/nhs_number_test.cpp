@@ -1,8 +1,8 @@
-#include "nhs_number.hpp"
+#include "sim/common/nhs_number.hpp"
 
 #include <gtest/gtest.h>
 
-#include "sim_random.hpp"
+#include "sim/common/sim_random.hpp"
 
 namespace gpwatch::sim {
 

@@ -1,7 +1,7 @@
 // sharing.changed and patient.flags in the clinical simulator's traffic: FEEDS.md section 2's
 // shapes exactly, the rates the brief asks for, the supplier's off-then-on story, and the same
 // events for the same seed.
-#include "clinical_traffic.hpp"
+#include "sim/clinical/clinical_traffic.hpp"
 
 #include <map>
 #include <set>
@@ -9,7 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "nhs_number.hpp"
+#include "sim/common/nhs_number.hpp"
 
 namespace gpwatch::sim {
 

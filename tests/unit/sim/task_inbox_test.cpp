@@ -1,6 +1,6 @@
 // The simulated clinical system's task lists: field checks, dedupe, journal.
 
-#include "task_inbox.hpp"
+#include "sim/clinical/task_inbox.hpp"
 
 #include <fstream>
 #include <string>
@@ -9,7 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "journal.hpp"
+#include "sim/common/journal.hpp"
 
 namespace {
 

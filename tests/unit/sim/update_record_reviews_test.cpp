@@ -15,9 +15,9 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "clinical_catalogue.hpp"
-#include "clinical_traffic.hpp"
-#include "mesh_journal_follower.hpp"
+#include "sim/clinical/clinical_catalogue.hpp"
+#include "sim/clinical/clinical_traffic.hpp"
+#include "sim/clinical/mesh_journal_follower.hpp"
 
 namespace gpwatch::sim {
 
