@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "daemon/alerts/local_time.hpp"
+#include "proto/feed_description.hpp"
 
 namespace gpwatch::alerts {
 
@@ -39,7 +40,7 @@ std::string org_type_words(const std::string& type) {
 
 // The kind of record in words, for subjects: "observation", "document", "Update Record".
 std::string record_words(const Settings& settings, const WriteRecord& w) {
-    if (w.feed == Feed::update_record) return "Update Record";
+    if (const std::string feed_words = describe(w.feed).record_words; !feed_words.empty()) return feed_words;
     return settings.words.record_type(w.resource_type);
 }
 
@@ -135,10 +136,11 @@ const char* what_to_do(Reason r) {
 }
 
 std::string what_arrived(const Settings& settings, const WriteRecord& w) {
-    // An Update Record's first coding is its Composition type: the pharmacy service it records.
-    std::string what = w.feed == Feed::update_record ? std::string("GP Connect Update Record")
-                       : w.resource_type.empty()     ? std::string("An entry")
-                                                     : capitalised(settings.words.record_type(w.resource_type));
+    // A feed may name its writes itself ("GP Connect Update Record"): an Update Record's first
+    // coding is its Composition type, the pharmacy service it records.
+    std::string what = describe(w.feed).write_words;
+    if (what.empty())
+        what = w.resource_type.empty() ? std::string("An entry") : capitalised(settings.words.record_type(w.resource_type));
     for (const auto& c : w.codes) {
         if (c.display.empty()) continue;
         what += ": " + c.display + " (code " + c.code + ")";

@@ -10,6 +10,7 @@
 
 #include "connectors/clinical_feed/feed_message_parser.hpp"
 #include "connectors/mesh/mesh_message.hpp"
+#include "daemon/alerts/verdict_words.hpp"
 #include "daemon/app/mesh_intake.hpp"
 #include "daemon/policy/policy.hpp"
 
@@ -192,7 +193,7 @@ int explain_files(const Settings& settings, const std::vector<std::string>& file
             json::array verdicts;
             for (const auto& v : d.verdicts) {
                 json::object jv{{"reason", to_string(v.reason)}, {"severity", to_string(v.severity)},
-                                {"detail", v.detail}};
+                                {"detail", alerts::verdict_words(settings, v)}};
                 if (!v.rule.empty()) jv["rule"] = v.rule;
                 verdicts.push_back(std::move(jv));
             }

@@ -4,6 +4,7 @@
 
 #include "daemon/alerts/alert_composer.hpp"
 #include "daemon/alerts/local_time.hpp"
+#include "daemon/alerts/verdict_words.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/policy/processor_drift.hpp"
 #include "daemon/policy/time_plausibility.hpp"
@@ -17,22 +18,6 @@ std::int64_t review_deadline(const WorkingCalendar& calendar, std::int64_t from,
     if (t == SysSeconds::max()) return 0;
     return t.time_since_epoch().count();
 }
-
-namespace {
-
-// "73 years", "12 days", "3 hours": how far a claimed time is ahead, in the largest whole unit.
-std::string how_far_ahead(std::int64_t seconds) {
-    const auto in = [&](std::int64_t unit, const char* one, const char* many) {
-        const auto n = seconds / unit;
-        return std::to_string(n) + " " + (n == 1 ? one : many);
-    };
-    constexpr std::int64_t year = 365 * 86400 + 86400 / 4;
-    if (seconds >= year) return in(year, "year", "years");
-    if (seconds >= 86400) return in(86400, "day", "days");
-    return in(3600, "hour", "hours");
-}
-
-}  // namespace
 
 MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now) {
     static const MeshDelivery no_envelope;
@@ -111,7 +96,9 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
     // The patient's flags matter only to an outside write on a named patient: look them up then.
     if (is_entry_event(ev.kind) && !ev.nhs_number.empty() && policy::is_third_party(settings, ev))
         facts.patient = patient_flags_of(ev.nhs_number);
-    const auto decision = active.engine.evaluate(ev, facts);
+    auto decision = active.engine.evaluate(ev, facts);
+    // Worded here, once: the ledger keeps the sentence the alert then says.
+    alerts::word_verdicts(settings, decision.verdicts);
     using Action = policy::Decision::Action;
     switch (decision.action) {
         case Action::ignore:
@@ -182,12 +169,12 @@ void RecordIngest::track_write(const ActiveSettings& active, const RecordEvent& 
     }
     if (!trusted) {
         // Once per write (a verdict per reason): its amendments may carry the same wrong time.
-        const std::string how = doubt == policy::TimeDoubt::before_1990
-                                    ? "before 1990, when no record system feeding gpwatch existed"
-                                    : how_far_ahead(claimed - now) + " ahead of its arrival";
-        const Verdict v{Reason::implausible_time, Severity::high,
-                        "The sender stamped this write " + alerts::claimed_time_words(claimed) + ", " + how +
-                            "; its review time counts from its arrival instead, so it cannot escape the review clock"};
+        Verdict v{Reason::implausible_time, Severity::high, ""};
+        v.facts.claimed_at = claimed;
+        v.facts.arrived_at = now;
+        v.facts.before_1990 = doubt == policy::TimeDoubt::before_1990;
+        v.detail = alerts::verdict_words(active.settings, v);
+        const auto how = alerts::doubt_words(v);
         if (ledger_.add_verdict(up.write_id, v, now)) {
             result.alerts_created += alert_on(active, up.write_id, v, now);
             spdlog::warn("write {} by {}: the sender's time {} cannot be right ({}); its review clock starts at its arrival",
@@ -214,16 +201,15 @@ ReviewGuard RecordIngest::review_guard() { return ReviewGuard{policy::review_pre
 
 void RecordIngest::refuse_review(const ActiveSettings& active, const RefusedReview& r, std::int64_t now,
                                  IngestResult& result) {
-    const auto before = r.reviewed_at < policy::kEarliestPlausibleTime
-                            ? std::string("before 1990, so before the write")
-                            : "over an hour before the write itself (" + alerts::claimed_time_words(r.written_at) + ")";
+    Verdict v{Reason::review_refused, Severity::review, ""};
+    v.facts.review_state = r.state;
+    v.facts.claimed_at = r.reviewed_at;
+    v.facts.written_at = r.written_at;
+    v.facts.before_1990 = r.reviewed_at < policy::kEarliestPlausibleTime;
+    v.detail = alerts::verdict_words(active.settings, v);
     spdlog::warn("write {}: a review ({} by {}) stamped {}, {}, is not taken as its review: the write stays open",
                  r.write_id, r.state, r.reviewer.empty() ? "a practice user" : r.reviewer,
-                 alerts::claimed_time_words(r.reviewed_at), before);
-    const Verdict v{Reason::review_refused, Severity::review,
-                    "The clinical system said this write was " + r.state + " at " +
-                        alerts::claimed_time_words(r.reviewed_at) + ", " + before +
-                        ", so gpwatch did not take it as its review; the write is still open"};
+                 alerts::claimed_time_words(r.reviewed_at), alerts::doubt_words(v));
     if (ledger_.add_verdict(r.write_id, v, now)) result.alerts_created += alert_on(active, r.write_id, v, now);
 }
 
@@ -262,7 +248,7 @@ void RecordIngest::processor_change(const ActiveSettings& active, const RecordEv
     row.value = check.actual;
     row.expected = check.expected;
     row.changed_at = at;
-    row.changed_by = policy::changed_by(ev);
+    row.changed_by = alerts::changed_by(ev);
     row.drift_write_id = prev ? prev->drift_write_id : 0;  // an open drift stays open until in line
     if (!check.in_line) {
         if (row.drift_write_id == 0) {
@@ -362,24 +348,28 @@ int RecordIngest::raise_overdue(const ActiveSettings& active, const std::vector<
             if (overdue_due && escalation_due && when <= now) {
                 // A catch-up (after downtime, or a backlog replayed): overdue and past escalation at
                 // the same moment. Both are recorded; the duty GP gets one alert saying both.
-                ledger_.add_verdict(id, policy::overdue_verdict(active.settings, w->author.ods, w->author.name, within),
-                                    now);
+                auto overdue = policy::overdue_verdict(active.settings, w->author.ods, w->author.name, within);
+                overdue.detail = alerts::verdict_words(active.settings, overdue);
+                ledger_.add_verdict(id, overdue, now);
                 auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name, within);
-                v.detail = "Overdue since " + alerts::local_time_words(active.settings.calendar.time_zone, w->deadline_at) +
-                           " and already past its escalation time (" +
-                           alerts::local_time_words(active.settings.calendar.time_zone, when) + "). " + v.detail;
+                v.facts.caught_up = true;
+                v.facts.overdue_since = w->deadline_at;
+                v.facts.escalation_at = when;
+                v.detail = alerts::verdict_words(active.settings, v);
                 ledger_.add_verdict(id, v, now);
                 created += alert_on(active, id, v, now);
                 continue;
             }
             if (overdue_due) {
                 auto v = policy::overdue_verdict(active.settings, w->author.ods, w->author.name, within);
+                v.detail = alerts::verdict_words(active.settings, v);
                 ledger_.add_verdict(id, v, now);
                 created += alert_on(active, id, v, now);
             }
             if (!escalation_due) continue;
             if (when <= now) {
                 auto v = policy::escalation_verdict(active.settings, w->author.ods, w->author.name, within);
+                v.detail = alerts::verdict_words(active.settings, v);
                 ledger_.add_verdict(id, v, now);
                 created += alert_on(active, id, v, now);
             } else if (escalate_at) {

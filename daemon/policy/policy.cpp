@@ -4,26 +4,11 @@
 #include <string>
 
 #include "daemon/policy/processor_drift.hpp"
+#include "proto/feed_description.hpp"
 
 namespace gpwatch::policy {
 
 namespace {
-
-std::string describe_duration(std::chrono::seconds s) {
-    using namespace std::chrono;
-    auto h = duration_cast<hours>(s);
-    auto m = duration_cast<minutes>(s - h);
-    auto sec = s - h - m;
-    std::string out;
-    if (h.count()) out += std::to_string(h.count()) + "h";
-    if (m.count()) out += std::to_string(m.count()) + "m";
-    if (sec.count() || out.empty()) out += std::to_string(sec.count()) + "s";
-    return out;
-}
-
-std::string who(const std::string& ods, const std::string& name) {
-    return name.empty() ? ods : name + " (" + ods + ")";
-}
 
 // What the practice decided about this writer: by ODS code, else by organisation type.
 struct Standing {
@@ -51,8 +36,21 @@ Standing standing_of(const Settings& st, const Author& a) {
     return s;
 }
 
-const FeedSwitch& switch_of(const Settings& st, Feed f) {
-    return f == Feed::update_record ? st.update_record : st.shared_record;
+const FeedSwitch& switch_of(const Settings& st, Feed f) { return st.*describe(f).feed_switch; }
+
+// The writer as verdicts name it: by the name the settings give it, else the feed's.
+VerdictFacts writer_facts(const std::string& ods, const std::string& name, Feed feed = Feed::clinical) {
+    VerdictFacts f;
+    f.writer_ods = ods;
+    f.writer_name = name;
+    f.feed = feed;
+    return f;
+}
+
+Verdict verdict(Reason reason, Severity severity, VerdictFacts facts) {
+    Verdict v{reason, severity, ""};
+    v.facts = std::move(facts);
+    return v;
 }
 
 }  // namespace
@@ -90,16 +88,16 @@ Decision Engine::evaluate(const RecordEvent& ev, const Facts& facts) const {
     switch (ev.kind) {
         case EventKind::unparseable:
             d.action = Decision::Action::quarantine;
-            d.verdicts.push_back({Reason::unparseable_message, Severity::high,
-                                  "A message arrived that gpwatch could not read (" + ev.parse_error +
-                                      "); it is kept whole for inspection."});
+            d.verdicts.push_back(verdict(Reason::unparseable_message, Severity::high, {}));
+            d.verdicts.back().facts.parse_error = ev.parse_error;
             return d;
         case EventKind::workflow_filed:
         case EventKind::workflow_rejected:
             d.action = Decision::Action::close_review;
             d.review_state = ev.kind == EventKind::workflow_filed ? "filed" : "rejected";
-            // The clinical system reviews Update Records in its workflow queue, by message id.
-            d.close_feed = ev.item_kind == "update-record" ? Feed::update_record : ev.feed;
+            // The clinical system reviews other feeds' writes too (Update Records, by message id):
+            // the item's kind names the feed of the write.
+            d.close_feed = feed_of_item_kind(ev.item_kind).value_or(ev.feed);
             return d;
         case EventKind::patient_flags:
             d.action = Decision::Action::patient_flags;
@@ -110,22 +108,24 @@ Decision Engine::evaluate(const RecordEvent& ev, const Facts& facts) const {
             if (!check) return d;  // a setting this build does not know: the cursor records it
             d.action = Decision::Action::processor_change;
             if (!check->in_line) {
-                d.verdicts.push_back(
-                    {Reason::processor_drift, Severity::urgent,
-                     changed_by(ev) + " changed the clinical system's '" + ev.setting + "'" +
-                         (ev.setting_ods.empty() ? "" : " for " + ev.setting_ods) +
-                         (ev.setting_agreement.empty() ? "" : " ('" + ev.setting_agreement + "')") + " to '" +
-                         check->actual + "'; the practice's settings say it must be '" + check->expected +
-                         "'. The processor now departs from the controller's instructions."});
+                VerdictFacts f;
+                f.setting = ev.setting;
+                f.setting_ods = ev.setting_ods;
+                f.setting_agreement = ev.setting_agreement;
+                f.actual = check->actual;
+                f.expected = check->expected;
+                f.changed_by_kind = ev.changed_by_kind;
+                f.changed_by_name = ev.changed_by_name;
+                f.changed_by_user_id = ev.changed_by_user_id;
+                d.verdicts.push_back(verdict(Reason::processor_drift, Severity::urgent, std::move(f)));
             }
             d.processor = std::move(check);
             return d;
         }
         case EventKind::not_update_record:
             d.action = Decision::Action::record_only;
-            d.verdicts.push_back({Reason::not_update_record, Severity::info,
-                                  "A MESH message arrived that is not a GP Connect Update Record (workflow '" +
-                                      (ev.mesh ? ev.mesh->workflow_id : std::string()) + "'); it is recorded and not read further."});
+            d.verdicts.push_back(verdict(Reason::not_update_record, Severity::info, {}));
+            d.verdicts.back().facts.mesh_workflow_id = ev.mesh ? ev.mesh->workflow_id : std::string();
             return d;
         case EventKind::entry_created:
         case EventKind::entry_amended:
@@ -152,53 +152,38 @@ Decision Engine::evaluate_write(const RecordEvent& ev, const Facts& facts) const
     d.review_within = review_within(settings_, ev.author.ods, ev.author.org_type, ev.feed);
     for (const auto* r : matched)
         if (r->rule->review_within.count() > 0) d.review_within = std::min(d.review_within, r->rule->review_within);
-    if (ev.feed == Feed::update_record) d.replaces = ev.replaces;
+    if (describe(ev.feed).writes_replace) d.replaces = ev.replaces;
 
-    const auto author = who(ev.author.ods, standing.name.empty() ? ev.author.name : standing.name);
-    const Severity tracked = standing.status == OrgStatus::review_only ? Severity::review : Severity::info;
-    d.verdicts.push_back({Reason::review_tracked, tracked,
-                          "Written by " + author + (standing.status == OrgStatus::review_only ? " (review only)" : "") +
-                              "; to be reviewed within " + describe_duration(d.review_within) +
-                              " of working time."});
+    const auto writer = writer_facts(ev.author.ods, standing.name.empty() ? ev.author.name : standing.name, ev.feed);
+    const bool review_only = standing.status == OrgStatus::review_only;
+    d.verdicts.push_back(verdict(Reason::review_tracked, review_only ? Severity::review : Severity::info, writer));
+    d.verdicts.back().facts.review_within = d.review_within;
+    d.verdicts.back().facts.review_only = review_only;
 
     // Unauthorised: the feed is switched off, or the writer is prohibited (by code or by type).
-    // The ledger keeps one verdict per reason, so both causes share one sentence.
-    std::string unauthorised;
-    const auto& sw = switch_of(settings_, ev.feed);
-    if (!sw.enabled)
-        unauthorised = std::string(ev.feed == Feed::update_record ? "GP Connect Update Record" : "Shared-record writing") +
-                       " is switched off in the practice's settings, yet " + author +
-                       " wrote into a record: the processor did not honour the controller's switch.";
+    // The ledger keeps one verdict per reason, so both causes make one verdict.
+    auto unauthorised = writer;
+    unauthorised.feed_switched_off = !switch_of(settings_, ev.feed).enabled;
     if (standing.status == OrgStatus::prohibited) {
-        if (!unauthorised.empty()) unauthorised += " ";
-        unauthorised += standing.kind == Standing::Kind::by_type
-                            ? author + " is a " + ev.author.org_type +
-                                  ", and the practice prohibits that kind of organisation from writing, yet it wrote "
-                                  "into a record."
-                            : author + " is prohibited from writing into this practice's records" +
-                                  (standing.why.empty() ? "" : " (" + standing.why + ")") + ", yet wrote into one.";
+        unauthorised.prohibited =
+            standing.kind == Standing::Kind::by_type ? VerdictFacts::Prohibited::by_type : VerdictFacts::Prohibited::by_code;
+        unauthorised.prohibited_why = standing.why;
+        unauthorised.org_type = ev.author.org_type;
     }
-    if (!unauthorised.empty()) d.verdicts.push_back({Reason::unauthorised_write, Severity::urgent, unauthorised});
+    if (unauthorised.feed_switched_off || unauthorised.prohibited != VerdictFacts::Prohibited::no)
+        d.verdicts.push_back(verdict(Reason::unauthorised_write, Severity::urgent, std::move(unauthorised)));
     else if (standing.kind == Standing::Kind::unknown)
-        d.verdicts.push_back({Reason::unknown_writer, Severity::high,
-                              author + " is not on the practice's list of organisations allowed "
-                                       "to write; the practice has not decided about it."});
+        d.verdicts.push_back(verdict(Reason::unknown_writer, Severity::high, writer));
 
     // Content rules: the ledger keeps one content_rule verdict per write, so the loudest rule
-    // (the first written among equals) names it and the others are listed in its sentence.
+    // (the first written among equals) names it and the others are listed with it.
     if (!matched.empty() && ev.kind != EventKind::entry_entered_in_error) {
         const CompiledRule* top = matched.front();
         for (const auto* r : matched)
             if (r->rule->severity > top->rule->severity) top = r;
-        std::string detail = "Content rule '" + top->rule->name + "' matched a write by " + author;
-        if (matched.size() > 1) {
-            detail += " (also:";
-            for (const auto* r : matched)
-                if (r != top) detail += " " + r->rule->name;
-            detail += ")";
-        }
-        detail += ".";
-        Verdict v{Reason::content_rule, top->rule->severity, detail};
+        Verdict v = verdict(Reason::content_rule, top->rule->severity, writer);
+        for (const auto* r : matched)
+            if (r != top) v.facts.other_rules.push_back(r->rule->name);
         v.rule = top->rule->name;
         v.rule_title = top->rule->title;
         const Coding what = matched_coding(*top, ev);
@@ -209,9 +194,7 @@ Decision Engine::evaluate_write(const RecordEvent& ev, const Facts& facts) const
 
     // Visible in the NHS App before anyone in the practice has looked at it.
     if (facts.patient.visible_online() && !ev.nopat && ev.kind != EventKind::entry_entered_in_error)
-        d.verdicts.push_back({Reason::patient_visible_before_review, Severity::high,
-                              "The patient has online access to their record, and this write by " + author +
-                                  " is not marked NOPAT: the patient can see it before a GP has reviewed it."});
+        d.verdicts.push_back(verdict(Reason::patient_visible_before_review, Severity::high, writer));
 
     d.flag_changes = flag_codes_.from_write(ev);
     return d;
@@ -220,17 +203,17 @@ Decision Engine::evaluate_write(const RecordEvent& ev, const Facts& facts) const
 Verdict overdue_verdict(const Settings& settings, const std::string& author_ods,
                         const std::string& author_name, std::chrono::seconds within) {
     Severity sev = settings.find_prohibited(author_ods) ? Severity::urgent : Severity::high;
-    return {Reason::unreviewed_overdue, sev,
-            "Written by " + who(author_ods, author_name) + " and still not reviewed " +
-                describe_duration(within) + " of working time later."};
+    Verdict v = verdict(Reason::unreviewed_overdue, sev, writer_facts(author_ods, author_name));
+    v.facts.review_within = within;
+    return v;
 }
 
 Verdict escalation_verdict(const Settings& settings, const std::string& author_ods,
                            const std::string& author_name, std::chrono::seconds within) {
-    Verdict v{Reason::unreviewed_escalated, settings.escalation.severity,
-              "Escalation: written by " + who(author_ods, author_name) + ", due for review within " +
-                  describe_duration(within) + " of working time, and still not reviewed " +
-                  describe_duration(settings.escalation.after) + " of working time after that deadline."};
+    Verdict v = verdict(Reason::unreviewed_escalated, settings.escalation.severity,
+                        writer_facts(author_ods, author_name));
+    v.facts.review_within = within;
+    v.facts.escalation_after = settings.escalation.after;
     v.rule = "escalation";
     return v;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Policy: what the controller's settings say about one event. Pure: no I/O, no clock, no ledger;
 // everything it needs is passed in (the settings, the event, and the facts the ledger holds), so
-// it is deterministic and tested alone.
+// it is deterministic and tested alone. It decides and says what it found (each verdict's facts);
+// the sentences are the alert words' (daemon/alerts/verdict_words).
 
 #include <chrono>
 #include <optional>

@@ -14,20 +14,6 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-std::string changed_by(const RecordEvent& ev) {
-    std::string who = ev.changed_by_name;
-    if (ev.changed_by_kind == "supplier") {
-        if (who.empty()) who = "the system supplier";
-        else who += " (the system supplier)";
-    } else if (ev.changed_by_kind == "practice-user") {
-        if (who.empty()) who = "a practice user";
-        if (!ev.changed_by_user_id.empty()) who += " (practice user " + ev.changed_by_user_id + ")";
-    } else if (who.empty()) {
-        who = "someone the clinical system did not name";
-    }
-    return who;
-}
-
 std::optional<ProcessorCheck> check_processor(const Settings& st, const RecordEvent& ev) {
     const auto& p = st.processor;
     ProcessorCheck c;

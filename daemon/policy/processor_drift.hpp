@@ -16,7 +16,4 @@ struct ProcessorCheck;
 // nullopt when the event names a setting this build does not know (recorded, never guessed at).
 std::optional<ProcessorCheck> check_processor(const Settings& settings, const RecordEvent& ev);
 
-// "the system supplier", "Dr A Example (u-0042)": who made a change, for the alert.
-std::string changed_by(const RecordEvent& ev);
-
 }  // namespace gpwatch::policy

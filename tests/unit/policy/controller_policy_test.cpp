@@ -3,6 +3,7 @@
 // drift checks and flag changes. Pure: settings and events in, decisions out.
 #include <gtest/gtest.h>
 
+#include "daemon/alerts/verdict_words.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/policy/processor_drift.hpp"
 
@@ -160,7 +161,8 @@ TEST(ContentRules, TheLoudestRuleNamesTheVerdictAndTheShortestDeadlineWins) {
     const auto* v = find(d, Reason::content_rule);
     ASSERT_TRUE(v);
     EXPECT_EQ(v->rule, "safeguarding") << "the first written among the loudest";
-    EXPECT_NE(v->detail.find("also: any-rt5 flags"), std::string::npos) << v->detail;
+    const auto words = alerts::verdict_words(s, *v);
+    EXPECT_NE(words.find("also: any-rt5 flags"), std::string::npos) << words;
     EXPECT_EQ(d.review_within, 1h);
     // A rule never lengthens a deadline.
     s.rules = {quiet};
@@ -211,14 +213,16 @@ TEST(FeedSwitches, AWriteOnASwitchedOffFeedIsUnauthorised) {
     s.shared_record.enabled = false;
     const auto d = policy::evaluate(s, write_by("RT5"));
     ASSERT_TRUE(find(d, Reason::unauthorised_write));
-    EXPECT_NE(find(d, Reason::unauthorised_write)->detail.find("Shared-record writing is switched off"),
+    EXPECT_NE(alerts::verdict_words(s, *find(d, Reason::unauthorised_write))
+                  .find("Shared-record writing is switched off"),
               std::string::npos);
     // Both causes at once share one sentence (the ledger keeps one verdict per reason).
     const auto both = policy::evaluate(s, write_by("RW1"));
     const auto* v = find(both, Reason::unauthorised_write);
     ASSERT_TRUE(v);
-    EXPECT_NE(v->detail.find("switched off"), std::string::npos);
-    EXPECT_NE(v->detail.find("prohibited"), std::string::npos);
+    const auto words = alerts::verdict_words(s, *v);
+    EXPECT_NE(words.find("switched off"), std::string::npos);
+    EXPECT_NE(words.find("prohibited"), std::string::npos);
 }
 
 TEST(FeedSwitches, TheFeedsDeadlineAppliesWhenNeitherOrganisationNorTypeSays) {
@@ -332,8 +336,8 @@ TEST(ProcessorDrift, EveryKindOfSettingComparedWithTheExpectation) {
         if (!c.in_line) {
             EXPECT_EQ(d.verdicts[0].reason, Reason::processor_drift);
             EXPECT_EQ(d.verdicts[0].severity, Severity::urgent);
-            EXPECT_NE(d.verdicts[0].detail.find("Practice Manager (practice user u-0077)"), std::string::npos)
-                << d.verdicts[0].detail;
+            const auto words = alerts::verdict_words(s, d.verdicts[0]);
+            EXPECT_NE(words.find("Practice Manager (practice user u-0077)"), std::string::npos) << words;
         }
     }
     // Settings this build does not know, or a share-in naming no organisation: nothing to judge.
@@ -348,11 +352,11 @@ TEST(ProcessorDrift, EveryKindOfSettingComparedWithTheExpectation) {
 TEST(ProcessorDrift, WhoChangedIt) {
     RecordEvent ev;
     ev.changed_by_kind = "supplier";
-    EXPECT_EQ(policy::changed_by(ev), "the system supplier");
+    EXPECT_EQ(alerts::changed_by(ev), "the system supplier");
     ev.changed_by_name = "TPP";
-    EXPECT_EQ(policy::changed_by(ev), "TPP (the system supplier)");
+    EXPECT_EQ(alerts::changed_by(ev), "TPP (the system supplier)");
     ev = {};
-    EXPECT_EQ(policy::changed_by(ev), "someone the clinical system did not name");
+    EXPECT_EQ(alerts::changed_by(ev), "someone the clinical system did not name");
 }
 
 TEST(Escalation, TheVerdictIsLouderAndNamedEscalation) {
@@ -364,7 +368,8 @@ TEST(Escalation, TheVerdictIsLouderAndNamedEscalation) {
     EXPECT_EQ(v.reason, Reason::unreviewed_escalated);
     EXPECT_EQ(v.severity, Severity::high);
     EXPECT_EQ(v.rule, "escalation");
-    EXPECT_NE(v.detail.find("4h of working time after that deadline"), std::string::npos) << v.detail;
+    const auto words = alerts::verdict_words(s, v);
+    EXPECT_NE(words.find("4h of working time after that deadline"), std::string::npos) << words;
 }
 
 TEST(NotUpdateRecord, IsRecordedAtInfoAndNeverAlerted) {

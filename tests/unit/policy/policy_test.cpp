@@ -1,5 +1,7 @@
 #include "daemon/policy/policy.hpp"
 
+#include "daemon/alerts/verdict_words.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace gpwatch;
@@ -56,7 +58,8 @@ TEST(Policy, ProhibitedOrganisationIsAnUrgentUnauthorisedWrite) {
     EXPECT_EQ(d.action, policy::Decision::Action::track_write);
     ASSERT_EQ(reasons(d), (std::vector<Reason>{Reason::review_tracked, Reason::unauthorised_write}));
     EXPECT_EQ(d.verdicts[1].severity, Severity::urgent);
-    EXPECT_NE(d.verdicts[1].detail.find("access withdrawn 2026-03-01"), std::string::npos);
+    EXPECT_NE(alerts::verdict_words(practice_settings(), d.verdicts[1]).find("access withdrawn 2026-03-01"),
+              std::string::npos);
     EXPECT_EQ(d.review_within, 21h) << "a prohibited writer gets the default deadline";
 }
 
@@ -123,5 +126,5 @@ TEST(Policy, IsDeterministic) {
     auto ev = entry_by("NTV21");
     auto a = policy::evaluate(s, ev), b = policy::evaluate(s, ev);
     ASSERT_EQ(a.verdicts.size(), b.verdicts.size());
-    for (std::size_t i = 0; i < a.verdicts.size(); ++i) EXPECT_EQ(a.verdicts[i].detail, b.verdicts[i].detail);
+    for (std::size_t i = 0; i < a.verdicts.size(); ++i) EXPECT_EQ(alerts::verdict_words(s, a.verdicts[i]), alerts::verdict_words(s, b.verdicts[i]));
 }
