@@ -79,7 +79,7 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     // Every Maildir gpwatchd delivers to: their messages are history, and carry alert ids.
     std::vector<std::string> inboxes{s.duty_inbox.maildir, s.admin_inbox.maildir};
     for (const auto& k : s.delivery.sinks)
-        if (k.type == "maildir" && !k.maildir.empty()) inboxes.push_back(k.maildir);
+        if (k.type == SinkType::maildir && !k.maildir.empty()) inboxes.push_back(k.maildir);
     auto opening = open_ledger(state_dir_, inboxes, {options_.new_ledger, options_.accept_rewound_ledger});
     ledger_ = std::move(opening.ledger);
     high_water_ = std::move(opening.high_water);
@@ -656,8 +656,7 @@ void Daemon::reload() {
     for (auto [now_inbox, next_inbox, name] :
          {std::tuple{&active_->settings.duty_inbox, &next.duty_inbox, "duty_inbox"},
           std::tuple{&active_->settings.admin_inbox, &next.admin_inbox, "admin_inbox"}}) {
-        if (next_inbox->maildir != now_inbox->maildir || next_inbox->to != now_inbox->to ||
-            next_inbox->from != now_inbox->from)
+        if (*next_inbox != *now_inbox)
             spdlog::warn("reload: {} changed; this takes effect only at the next start", name);
         *next_inbox = *now_inbox;
     }
@@ -674,19 +673,15 @@ void Daemon::reload() {
         return;
     }
     flush();  // events already received are judged under the settings they arrived under
-    const auto old_feed = feed_options();
-    const bool was_enabled = active_->settings.clinical_feed.enabled;
+    const ClinicalFeedSettings old_feed = active_->settings.clinical_feed;
+    const std::string old_practice = active_->settings.practice_ods;
     const MeshSettings old_mesh = active_->settings.mesh;
     active_ = candidate;
     if (!ledger_failed_since_) {
         deadlines_loaded_ = false;
         review_->reload_all();  // every open write's deadline under the new settings, in slices
     }
-    const auto f = feed_options();
-    if (f.url != old_feed.url || f.token != old_feed.token || f.ca_file != old_feed.ca_file ||
-        f.practice != old_feed.practice || f.max_frame_bytes != old_feed.max_frame_bytes ||
-        f.reconnect_initial != old_feed.reconnect_initial || f.reconnect_max != old_feed.reconnect_max ||
-        was_enabled != active_->settings.clinical_feed.enabled) {
+    if (old_feed != active_->settings.clinical_feed || old_practice != active_->settings.practice_ods) {
         spdlog::info("reload: clinical feed settings changed; reconnecting");
         if (feed_) {
             auto* old = feed_.release();

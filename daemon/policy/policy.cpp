@@ -97,7 +97,7 @@ Decision Engine::evaluate(const RecordEvent& ev, const Facts& facts) const {
         case EventKind::workflow_filed:
         case EventKind::workflow_rejected:
             d.action = Decision::Action::close_review;
-            d.review_state = ev.kind == EventKind::workflow_filed ? "filed" : "rejected";
+            d.review_state = ev.kind == EventKind::workflow_filed ? ReviewState::filed : ReviewState::rejected;
             // The clinical system reviews Update Records in its workflow queue, by message id.
             d.close_feed = ev.item_kind == "update-record" ? Feed::update_record : ev.feed;
             return d;
