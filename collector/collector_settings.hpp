@@ -10,17 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "settings_reader/problem.hpp"
+
 namespace gpwatch::collector {
 
-// One problem in the settings file: "file:line:column: setting: message".
-struct SettingsProblem {
-    std::string file;
-    int line = 0;    // 1-based; 0 when not known
-    int column = 0;  // 1-based; 0 when not known
-    std::string setting;
-    std::string message;
-    std::string to_string() const;
-};
+// One problem in the settings file: "file:line:column: setting: message", worded as gpwatchd's.
+using SettingsProblem = gpwatch::SettingsProblem;
 
 // Thrown by load_collector_settings with every problem found (not only the first).
 struct CollectorSettingsError : std::runtime_error {
@@ -31,6 +26,7 @@ struct CollectorSettingsError : std::runtime_error {
 struct ListenAddress {
     std::string host;        // an IP address or a name; IPv6 without brackets
     std::uint16_t port = 0;  // 0: the system picks one (logged at start)
+    bool operator==(const ListenAddress&) const = default;
 };
 
 // The practices' side: mutual TLS, the client certificate must chain to client_ca_file.
@@ -39,6 +35,7 @@ struct UploadListener {
     std::string cert_file;
     std::string key_file;
     std::string client_ca_file;
+    bool operator==(const UploadListener&) const = default;
 };
 
 // The LMC officer's browser: server-authenticated TLS only.
@@ -46,6 +43,7 @@ struct WebListener {
     ListenAddress listen;
     std::string cert_file;
     std::string key_file;
+    bool operator==(const WebListener&) const = default;
 };
 
 enum class StorageBackend { sqlite, postgresql };
@@ -54,11 +52,13 @@ struct StorageSettings {
     StorageBackend backend = StorageBackend::sqlite;
     std::string sqlite_path;          // resolved
     std::string postgresql_conninfo;  // as given, or read from postgresql_conninfo_file (trimmed)
+    bool operator==(const StorageSettings&) const = default;
 };
 
 struct Limits {
     std::size_t max_report_bytes = 256 * 1024;
     std::chrono::seconds max_clock_skew{300};
+    bool operator==(const Limits&) const = default;
 };
 
 struct CollectorSettings {
@@ -68,16 +68,16 @@ struct CollectorSettings {
     StorageSettings storage;
     Limits limits;
     std::string time_zone = "Europe/London";
+    bool operator==(const CollectorSettings&) const = default;
 };
 
 // Reads and checks `path`; throws CollectorSettingsError (all problems) or, when the file cannot
-// be read at all, CollectorSettingsError with one problem naming the file.
+// be read at all, CollectorSettingsError with one problem naming the file. Files it names must be
+// readable; whether the certificates and keys in them are usable is for make_upload_tls and
+// make_web_tls (collector_tls.hpp) to say, which --check-config runs as serve does.
 CollectorSettings load_collector_settings(const std::string& path);
 
 // "HOST:PORT" or "[V6]:PORT"; nullopt-like false when malformed.
 bool parse_listen_address(const std::string& text, ListenAddress& out);
-
-// "5m", "30s", "1h30m", "500ms": units largest first. False when malformed.
-bool parse_duration(const std::string& text, std::chrono::milliseconds& out);
 
 }  // namespace gpwatch::collector

@@ -16,6 +16,7 @@
 
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/logging.hpp"
+#include "daemon/app/start_checks.hpp"
 #include "daemon/settings/settings_loader.hpp"
 
 namespace {
@@ -81,6 +82,9 @@ int main(int argc, char** argv) {
 
     if (check) {
         auto load = gpwatch::load_settings_file(*check);
+        // Valid settings are ones gpwatchd starts with: what start and the clients would refuse counts too.
+        if (load.settings) load.errors = gpwatch::start_problems(*load.settings);
+        if (!load.errors.empty()) load.settings.reset();
         print_problems(load);
         if (!load.settings) {
             std::cerr << *check << ": " << load.errors.size() << " error(s); settings not valid\n";

@@ -8,14 +8,29 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gpwatch {
 
+// What a sink delivers through (delivery.sinks[].type; proto/sink_types.hpp says what each takes).
+enum class SinkType { maildir, smtp, webhook, task };
+
+// "maildir", "smtp", "webhook", "task": as written in the settings and shown in messages.
+constexpr std::string_view to_string(SinkType t) {
+    switch (t) {
+        case SinkType::maildir: return "maildir";
+        case SinkType::smtp: return "smtp";
+        case SinkType::webhook: return "webhook";
+        case SinkType::task: return "task";
+    }
+    return "?";
+}
+
 // One destination. Only the options of its type are used; the loader refuses the others.
 struct SinkSettings {
     std::string name;  // what routes call it, e.g. duty_inbox, duty_smtp, pager
-    std::string type;  // maildir | smtp | webhook | task
+    SinkType type = SinkType::maildir;
 
     // maildir (defaults to the directory and addresses of the inbox it names: duty_inbox: or
     // admin_inbox:)
@@ -37,18 +52,23 @@ struct SinkSettings {
     // task
     std::string token_file;
     std::string list = "duty-doctor";
+    bool operator==(const SinkSettings&) const = default;
 };
 
 // A route: alerts that match every condition written go to `sinks`. Every matching route
 // contributes; an alert no route matches goes to DeliverySettings::default_sinks.
+// Which alerts a route takes by escalation (routes[].escalation: true, false, or not written).
+enum class EscalationMatch { either, only_escalations, no_escalations };
+
 struct RouteSettings {
     std::vector<std::string> kinds;       // write | internal | digest; empty: any
     std::vector<std::string> severities;  // info | review | high | urgent; empty: any
     std::vector<std::string> reasons;     // unauthorised_write ... or an internal condition; empty: any
     std::vector<std::string> rules;       // content rule names; empty: any
-    int escalation = -1;                  // 1: only escalations, 0: only non-escalations, -1: either
+    EscalationMatch escalation = EscalationMatch::either;
     std::vector<std::string> sinks;
     bool digest = false;                  // gather into a digest per digest_window, not one by one
+    bool operator==(const RouteSettings&) const = default;
 };
 
 struct InternalAlertSettings {
@@ -61,6 +81,7 @@ struct InternalAlertSettings {
     std::chrono::seconds outbox_oldest_max{std::chrono::hours(1)};  // oldest pending delivery
     std::chrono::seconds check_every{std::chrono::seconds(30)};
     bool notify_on_clear = true;          // a second, "resolved" alert when a condition ends
+    bool operator==(const InternalAlertSettings&) const = default;
 };
 
 struct DeliverySettings {
@@ -82,6 +103,7 @@ struct DeliverySettings {
     std::int64_t flood_limit = 10;
     std::chrono::seconds flood_window{std::chrono::minutes(10)};
     InternalAlertSettings internal;
+    bool operator==(const DeliverySettings&) const = default;
 };
 
 }  // namespace gpwatch

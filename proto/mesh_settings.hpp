@@ -28,6 +28,7 @@ struct MeshSettings {
     std::chrono::milliseconds retry_max{std::chrono::minutes(5)};
     std::chrono::milliseconds credentials_backoff{std::chrono::minutes(5)};  // wait after a 403
     std::size_t max_message_bytes = 100 * 1024 * 1024;
+    bool operator==(const MeshSettings&) const = default;
 };
 
 }  // namespace gpwatch

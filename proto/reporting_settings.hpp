@@ -18,6 +18,7 @@ struct ReportingUploadSettings {
     std::string client_cert_file;  // the practice's client certificate (PEM)
     std::string client_key_file;   // its private key (PEM)
     std::chrono::seconds timeout{30};
+    bool operator==(const ReportingUploadSettings&) const = default;
 };
 
 struct ReportingSettings {
@@ -29,6 +30,7 @@ struct ReportingSettings {
     int look_back_weeks = 8;          // closed weeks older than this are never revised
     bool per_writer_ods = false;      // split counts by the writer's ODS code (organisations only)
     std::optional<ReportingUploadSettings> upload;
+    bool operator==(const ReportingSettings&) const = default;
 };
 
 }  // namespace gpwatch

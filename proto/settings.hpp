@@ -23,11 +23,13 @@ namespace gpwatch {
 struct DayHours {
     std::chrono::minutes start{0};
     std::chrono::minutes end{0};
+    bool operator==(const DayHours&) const = default;
 };
 
 struct WorkingHours {
     // Index 0 = Monday ... 6 = Sunday (ISO order). Empty = closed all day.
     std::array<std::optional<DayHours>, 7> days;
+    bool operator==(const WorkingHours&) const = default;
 };
 
 // Default: Monday to Friday 08:00-18:30, weekends closed.
@@ -40,6 +42,7 @@ struct Closure {
     std::chrono::minutes start{0};
     std::chrono::minutes end{24 * 60};
     std::string why;                          // e.g. "protected learning time"
+    bool operator==(const Closure&) const = default;
 };
 
 struct Calendar {
@@ -48,6 +51,7 @@ struct Calendar {
     std::string bank_holidays_file;          // as written in the settings (resolved path)
     std::vector<date::sys_days> closed_days; // bank holidays (from the file), sorted, unique
     std::vector<Closure> closures;           // calendar.closures: extra closed days and afternoons
+    bool operator==(const Calendar&) const = default;
 };
 
 // What the practice decided about a writer: it may write (reviewed by its deadline), it may
@@ -59,6 +63,7 @@ struct AllowedOrganisation {
     std::string name;
     std::chrono::seconds review_within{0};  // working time
     OrgStatus status = OrgStatus::allowed;  // allowed or review_only (organisations.review_only)
+    bool operator==(const AllowedOrganisation&) const = default;
 };
 
 struct ProhibitedOrganisation {
@@ -66,6 +71,7 @@ struct ProhibitedOrganisation {
     std::string name;
     std::string why;  // shown in the alert, e.g. "write access withdrawn 2026-03-01"
     std::chrono::seconds review_within{0};  // its writes are still tracked; 0: the default
+    bool operator==(const ProhibitedOrganisation&) const = default;
 };
 
 // Defaults for a kind of organisation (organisation_types.<type>), used for writers whose ODS
@@ -74,6 +80,7 @@ struct OrganisationTypeDefault {
     std::string type;  // e.g. community-pharmacy, mental-health-trust, 111, pcn-hub
     OrgStatus status = OrgStatus::allowed;
     std::chrono::seconds review_within{0};
+    bool operator==(const OrganisationTypeDefault&) const = default;
 };
 
 // A per-feed switch (feeds.shared_record, feeds.update_record). A write arriving on a feed that
@@ -81,6 +88,7 @@ struct OrganisationTypeDefault {
 struct FeedSwitch {
     bool enabled = true;
     std::chrono::seconds review_within{0};  // 0: by organisation / default
+    bool operator==(const FeedSwitch&) const = default;
 };
 
 // A named set of codes (config/codesets/<name>.txt), one code a line.
@@ -88,6 +96,7 @@ struct CodeSet {
     std::string name;
     std::string file;
     std::vector<std::string> codes;  // sorted, unique
+    bool operator==(const CodeSet&) const = default;
 };
 
 // A content rule. Every condition written must hold (an empty list is "any"); within one list,
@@ -110,6 +119,7 @@ struct ContentRule {
     std::string category;
     std::string file;                            // where it was written (for messages)
     int line = 0;
+    bool operator==(const ContentRule&) const = default;
 };
 
 // What the clinical system's own configuration must be (processor:). A sharing.changed event
@@ -119,6 +129,7 @@ struct ProcessorExpectation {
     std::vector<std::string> share_in_allowed;     // default: organisations allowed + review_only
     std::vector<std::string> share_in_prohibited;  // default: organisations.prohibited
     std::vector<std::string> active_agreements;    // agreements that must be active; others inactive
+    bool operator==(const ProcessorExpectation&) const = default;
 };
 
 // Escalation: a write still unreviewed `after` its deadline (working time) raises an
@@ -127,6 +138,7 @@ struct EscalationSettings {
     bool enabled = false;
     std::chrono::seconds after{std::chrono::hours(4)};
     Severity severity = Severity::urgent;
+    bool operator==(const EscalationSettings&) const = default;
 };
 
 struct ClinicalFeedSettings {
@@ -137,6 +149,7 @@ struct ClinicalFeedSettings {
     std::size_t max_frame_bytes = 1024 * 1024;
     std::chrono::milliseconds reconnect_initial{500};
     std::chrono::milliseconds reconnect_max{30000};
+    bool operator==(const ClinicalFeedSettings&) const = default;
 };
 
 // A Maildir inbox (one RFC 5322 file per alert) and the addresses its messages carry: the duty
@@ -147,6 +160,7 @@ struct DutyInboxSettings {
     std::string maildir;     // directory; tmp/ new/ cur/ are created inside
     std::string to = "duty-gp@practice.invalid";
     std::string from = "gpwatch@practice.invalid";
+    bool operator==(const DutyInboxSettings&) const = default;
 };
 
 // Word tables (words_dir: record-types.txt, job-roles.txt): FHIR resource types and SDS job role
@@ -160,11 +174,13 @@ struct WordTables {
     std::string record_type(const std::string& resource_type) const;
     // The words for a job role code: the table's, else "role <code>" ("" stays "").
     std::string job_role(const std::string& code) const;
+    bool operator==(const WordTables&) const = default;
 };
 
 struct LedgerSettings {
     std::size_t batch_max_events = 512;                 // group commit: events per transaction
     std::chrono::milliseconds batch_max_delay{20};      // group commit: longest wait before commit
+    bool operator==(const LedgerSettings&) const = default;
 };
 
 struct Settings {
@@ -203,6 +219,7 @@ struct Settings {
     const ProhibitedOrganisation* find_prohibited(const std::string& ods) const;
     const OrganisationTypeDefault* find_type(const std::string& type) const;
     const CodeSet* find_codeset(const std::string& name) const;
+    bool operator==(const Settings&) const = default;
 };
 
 }  // namespace gpwatch

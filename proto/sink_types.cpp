@@ -26,29 +26,37 @@ std::vector<std::pair<std::string, std::string>> check_maildir(const SinkSetting
 const std::vector<SinkTypeSpec>& sink_types() {
     static const std::vector<SinkTypeSpec> types{
         // Whatever a maildir sink leaves empty is the duty inbox's (duty_inbox:, after --state-dir).
-        {"maildir", {"maildir", "inbox", "from", "to"}, {}, {}, "", check_maildir},
-        {"smtp",
+        {SinkType::maildir, "maildir", {"maildir", "inbox", "from", "to"}, {}, {}, "", check_maildir},
+        {SinkType::smtp,
+         "smtp",
          {"url", "from", "to", "auth", "username", "password_file", "oauth2_token_file", "ca_file"},
          {"url", "from", "to"},
          {"smtp://", "smtps://"},
          "should start with smtp:// (STARTTLS) or smtps://",
          check_smtp},
-        {"webhook",
+        {SinkType::webhook,
+         "webhook",
          {"url", "secret_file", "ca_file"},
          {"url", "secret_file"},
          {"https://"},
          "should start with https:// (alerts are never posted in clear)",
          nullptr},
-        {"task", {"url", "token_file", "list", "ca_file"}, {"url", "token_file"}, {"https://"},
+        {SinkType::task, "task", {"url", "token_file", "list", "ca_file"}, {"url", "token_file"}, {"https://"},
          "should start with https://", nullptr},
     };
     return types;
 }
 
-const SinkTypeSpec* find_sink_type(std::string_view type) {
+const SinkTypeSpec* find_sink_type(std::string_view word) {
     for (const auto& t : sink_types())
-        if (t.type == type) return &t;
+        if (t.word == word) return &t;
     return nullptr;
+}
+
+const SinkTypeSpec& sink_type_spec(SinkType type) {
+    for (const auto& t : sink_types())
+        if (t.type == type) return t;
+    return sink_types().front();  // every SinkType has an entry (sink_types_test)
 }
 
 std::string sink_type_words() {
@@ -56,7 +64,7 @@ std::string sink_type_words() {
     const auto& types = sink_types();
     for (std::size_t i = 0; i < types.size(); ++i) {
         if (i) out += i + 1 == types.size() ? " or " : ", ";
-        out += types[i].type;
+        out += types[i].word;
     }
     return out;
 }

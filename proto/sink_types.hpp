@@ -16,7 +16,8 @@
 namespace gpwatch {
 
 struct SinkTypeSpec {
-    std::string_view type;                        // maildir | smtp | webhook | task
+    SinkType type;
+    std::string_view word;                        // to_string(type): how the settings write it
     std::vector<std::string_view> options;        // what it takes besides name and type
     std::vector<std::string_view> required;       // what it cannot do without
     std::vector<std::string_view> url_schemes;    // `url` must start with one of these
@@ -27,7 +28,9 @@ struct SinkTypeSpec {
 };
 
 const std::vector<SinkTypeSpec>& sink_types();
-const SinkTypeSpec* find_sink_type(std::string_view type);
+// By the word the settings write (nullptr if none), or by type.
+const SinkTypeSpec* find_sink_type(std::string_view word);
+const SinkTypeSpec& sink_type_spec(SinkType type);
 // "maildir, smtp, webhook or task": for messages.
 std::string sink_type_words();
 

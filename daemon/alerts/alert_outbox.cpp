@@ -84,7 +84,6 @@ AlertOutbox::AlertOutbox(Ledger& ledger, AlertSink& sink)
     sinks_[sink.name()].lane = owned_lanes_.back().get();
     SinkSettings only;
     only.name = sink.name();
-    only.type = sink.name();
     settings_.sinks.push_back(std::move(only));
     settings_.default_sinks = {sink.name()};
 }

@@ -15,8 +15,8 @@ bool matches(const RouteSettings& r, const Alert& a) {
     if (!any_or(r.severities, to_string(a.severity))) return false;
     if (!any_or(r.reasons, reason_word(a))) return false;
     if (!r.rules.empty() && !any_or(r.rules, a.rule)) return false;
-    if (r.escalation == 1 && !is_escalation(a)) return false;
-    if (r.escalation == 0 && is_escalation(a)) return false;
+    if (r.escalation == EscalationMatch::only_escalations && !is_escalation(a)) return false;
+    if (r.escalation == EscalationMatch::no_escalations && is_escalation(a)) return false;
     return true;
 }
 

@@ -60,12 +60,12 @@ std::unique_ptr<AlertSink> task_sink(const Settings& st, const SinkSettings& s) 
 
 }  // namespace
 
-const std::map<std::string_view, SinkBuilder>& sink_builders() {
-    static const std::map<std::string_view, SinkBuilder> builders{
-        {"maildir", maildir},
-        {"smtp", smtp_sink},
-        {"webhook", webhook_sink},
-        {"task", task_sink},
+const std::map<SinkType, SinkBuilder>& sink_builders() {
+    static const std::map<SinkType, SinkBuilder> builders{
+        {SinkType::maildir, maildir},
+        {SinkType::smtp, smtp_sink},
+        {SinkType::webhook, webhook_sink},
+        {SinkType::task, task_sink},
     };
     return builders;
 }
@@ -75,10 +75,10 @@ SinkSet build_sinks(const Settings& st) {
     for (const auto& s : st.delivery.sinks) {
         try {
             const auto builder = sink_builders().find(s.type);
-            if (builder == sink_builders().end()) throw std::invalid_argument("unknown sink type '" + s.type + "'");
+            if (builder == sink_builders().end()) throw std::invalid_argument("unknown sink type '" + std::string(to_string(s.type)) + "'");
             out[s.name] = builder->second(st, s);
         } catch (const std::exception& e) {
-            throw std::runtime_error("alert sink '" + s.name + "' (" + s.type + "): " + e.what());
+            throw std::runtime_error("alert sink '" + s.name + "' (" + std::string(to_string(s.type)) + "): " + e.what());
         }
     }
     return out;

@@ -19,7 +19,7 @@ using SinkSet = std::map<std::string, std::unique_ptr<AlertSink>>;
 using SinkBuilder = std::function<std::unique_ptr<AlertSink>(const Settings&, const SinkSettings&)>;
 
 // Every builder, by type.
-const std::map<std::string_view, SinkBuilder>& sink_builders();
+const std::map<SinkType, SinkBuilder>& sink_builders();
 
 // Throws std::runtime_error naming the sink and what is wrong with it.
 SinkSet build_sinks(const Settings& settings);

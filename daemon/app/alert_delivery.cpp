@@ -15,20 +15,6 @@ constexpr std::int64_t kDirectIdBase = 9'000'000'000'000'000LL;
 
 std::string practice_label(const Settings& s) { return s.practice_name + " (" + s.practice_ods + ")"; }
 
-// Everything that decides how a sink is built, as one comparable text (secrets are files, so
-// their names and not their contents are compared: a rotated token needs no restart).
-std::string sink_fingerprint(const Settings& st) {
-    std::string f;
-    for (const auto& s : st.delivery.sinks) {
-        f += s.name + "|" + s.type + "|" + s.maildir + "|" + s.inbox + "|" + s.from + "|" + s.url + "|" + s.auth +
-             "|" + s.username + "|" + s.password_file + "|" + s.oauth2_token_file + "|" + s.ca_file + "|" +
-             s.secret_file + "|" + s.token_file + "|" + s.list + "|";
-        for (const auto& t : s.to) f += t + ",";
-        f += "\n";
-    }
-    return f;
-}
-
 }  // namespace
 
 AlertDelivery::AlertDelivery(boost::asio::any_io_executor loop, Ledger& ledger, const Settings& settings,
@@ -74,7 +60,9 @@ void AlertDelivery::check_health(alerts::HealthObservation seen, std::int64_t no
 std::chrono::seconds AlertDelivery::health_every() const { return settings_.delivery.internal.check_every; }
 
 void AlertDelivery::reconfigure(const Settings& next) {
-    if (sink_fingerprint(next) != sink_fingerprint(settings_))
+    // Secrets are files, so their names and not their contents are compared: a rotated token
+    // needs no restart.
+    if (next.delivery.sinks != settings_.delivery.sinks)
         spdlog::warn("reload: delivery sinks changed; the sinks gpwatchd started with stay in use until the "
                      "next start (routes, quiet hours, digests and thresholds apply now)");
     auto kept_sinks = settings_.delivery.sinks;

@@ -58,12 +58,10 @@ InletKind ClinicalFeedInlet::kind() {
         }
         return std::make_unique<ClinicalFeedInlet>(context, settings);
     };
+    // Every feed setting, and the practice the feed is asked for: whole structs compared, so a new
+    // setting cannot be missed.
     k.needs_restart = [](const Settings& before, const Settings& after) {
-        const auto a = feed_client_options(before);
-        const auto b = feed_client_options(after);
-        return a.url != b.url || a.token != b.token || a.ca_file != b.ca_file || a.practice != b.practice ||
-               a.max_frame_bytes != b.max_frame_bytes || a.reconnect_initial != b.reconnect_initial ||
-               a.reconnect_max != b.reconnect_max || before.clinical_feed.enabled != after.clinical_feed.enabled;
+        return before.clinical_feed != after.clinical_feed || before.practice_ods != after.practice_ods;
     };
     k.restart_note = "clinical feed settings changed; reconnecting";
     return k;

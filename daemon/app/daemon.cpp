@@ -57,7 +57,7 @@ Daemon::Daemon(DaemonOptions options, Settings settings)
     // Every Maildir gpwatchd delivers to: their messages are history, and carry alert ids.
     std::vector<std::string> inboxes{s.duty_inbox.maildir, s.admin_inbox.maildir};
     for (const auto& k : s.delivery.sinks)
-        if (k.type == "maildir" && !k.maildir.empty()) inboxes.push_back(k.maildir);
+        if (k.type == SinkType::maildir && !k.maildir.empty()) inboxes.push_back(k.maildir);
     auto opening = open_ledger(state_dir_, inboxes, {options_.new_ledger, options_.accept_rewound_ledger});
     ledger_ = std::move(opening.ledger);
     high_water_ = std::move(opening.high_water);

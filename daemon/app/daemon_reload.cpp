@@ -39,8 +39,7 @@ void Daemon::reload() {
     for (auto [now_inbox, next_inbox, name] :
          {std::tuple{&active_->settings.duty_inbox, &next.duty_inbox, "duty_inbox"},
           std::tuple{&active_->settings.admin_inbox, &next.admin_inbox, "admin_inbox"}}) {
-        if (next_inbox->maildir != now_inbox->maildir || next_inbox->to != now_inbox->to ||
-            next_inbox->from != now_inbox->from)
+        if (*next_inbox != *now_inbox)
             spdlog::warn("reload: {} changed; this takes effect only at the next start", name);
         *next_inbox = *now_inbox;
     }

@@ -27,13 +27,6 @@ std::string answer_words(const UploadOutcome& o) {
     return s;
 }
 
-bool same_upload(const std::optional<ReportingUploadSettings>& a, const std::optional<ReportingUploadSettings>& b) {
-    if (a.has_value() != b.has_value()) return false;
-    if (!a) return true;
-    return a->url == b->url && a->ca_file == b->ca_file && a->client_cert_file == b->client_cert_file &&
-           a->client_key_file == b->client_key_file && a->timeout == b->timeout;
-}
-
 // How long a report may keep failing to reach the collector before an internal alert says so.
 constexpr std::int64_t kDelayedAlertAfter = 24 * 3600;
 
@@ -110,7 +103,7 @@ void LmcReporter::reconfigure(const Settings& next) {
     const auto& r = next.reporting;
     if (!r.enabled)
         spdlog::warn("reload: the reporting: section was removed; LMC reporting continues until the next start");
-    else if (r.signing_key_file != settings_.signing_key_file || !same_upload(r.upload, settings_.upload))
+    else if (r.signing_key_file != settings_.signing_key_file || r.upload != settings_.upload)
         spdlog::warn("reload: reporting.signing_key_file or reporting.upload changed; the key and the upload "
                      "connection gpwatchd started with stay in use until the next start");
     if (!r.enabled) return;

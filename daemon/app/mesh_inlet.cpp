@@ -26,13 +26,7 @@ mesh::MeshClientOptions mesh_client_options(const MeshSettings& s) {
 }
 
 bool MeshInlet::needs_restart(const MeshSettings& a, const MeshSettings& b) {
-    return a.enabled != b.enabled || a.url != b.url || a.mailbox != b.mailbox || a.password != b.password ||
-           a.shared_secret != b.shared_secret || a.client_cert_file != b.client_cert_file ||
-           a.client_key_file != b.client_key_file || a.ca_file != b.ca_file ||
-           a.poll_interval != b.poll_interval || a.handshake_interval != b.handshake_interval ||
-           a.request_timeout != b.request_timeout || a.retry_initial != b.retry_initial ||
-           a.retry_max != b.retry_max || a.credentials_backoff != b.credentials_backoff ||
-           a.max_message_bytes != b.max_message_bytes;
+    return a != b;
 }
 
 MeshInlet::MeshInlet(const InletContext& context, const Settings& settings)

@@ -108,12 +108,12 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             // close_feed: a workflow event on the clinical feed names an Update Record by its message id.
             auto guard = review_guard();
             auto id =
-                ledger_.close_review(decision.close_feed, ev.item_kind, ev.item_id, decision.review_state,
+                ledger_.close_review(decision.close_feed, ev.item_kind, ev.item_id, std::string(to_string(decision.review_state)),
                                      reviewer, ev.time.time_since_epoch().count(), &guard);
             if (guard.refused) refuse_review(active, *guard.refused, now, result);
             if (id) {
                 result.closed.push_back(id);
-                spdlog::info("write {} {} by {}", id, decision.review_state,
+                spdlog::info("write {} {} by {}", id, to_string(decision.review_state),
                              ev.reviewer.user_id.empty() ? "a practice user" : ev.reviewer.user_id);
             }
             return;

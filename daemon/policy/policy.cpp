@@ -94,7 +94,7 @@ Decision Engine::evaluate(const RecordEvent& ev, const Facts& facts) const {
         case EventKind::workflow_filed:
         case EventKind::workflow_rejected:
             d.action = Decision::Action::close_review;
-            d.review_state = ev.kind == EventKind::workflow_filed ? "filed" : "rejected";
+            d.review_state = ev.kind == EventKind::workflow_filed ? ReviewState::filed : ReviewState::rejected;
             // The clinical system reviews other feeds' writes too (Update Records, by message id):
             // the item's kind names the feed of the write.
             d.close_feed = feed_of_item_kind(ev.item_kind).value_or(ev.feed);

@@ -13,6 +13,7 @@
 #include "daemon/policy/content_rules.hpp"
 #include "daemon/policy/patient_flags.hpp"
 #include "proto/record_event.hpp"
+#include "proto/review_state.hpp"
 #include "proto/settings.hpp"
 #include "proto/verdict.hpp"
 
@@ -44,7 +45,7 @@ struct Decision {
     Action action = Action::ignore;
     std::vector<Verdict> verdicts;
     std::chrono::seconds review_within{0};  // working time allowed for the review (track_write)
-    const char* review_state = "";         // "filed" / "rejected" (close_review)
+    ReviewState review_state = ReviewState::unreviewed;  // filed or rejected (close_review)
     Feed close_feed = Feed::clinical;      // close_review: the feed of the write it names
     std::string replaces;                  // track_write (Update Record): id of the message it replaces
     std::vector<FlagChange> flag_changes;  // patient_flags, and track_write (codes seen in the write)

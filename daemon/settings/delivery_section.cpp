@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "daemon/settings/section_reader.hpp"
+#include "settings_reader/map_reader.hpp"
 #include "daemon/settings/value_checks.hpp"
 #include "proto/internal_conditions.hpp"
 #include "proto/sink_types.hpp"
@@ -13,9 +13,9 @@ namespace gpwatch {
 
 namespace {
 
-using settings_detail::Keys;
-using settings_detail::SectionReader;
-using settings_detail::words;
+using settings_reader::Keys;
+using settings_reader::MapReader;
+using settings_reader::words;
 
 const Keys kDeliveryKeys{"sinks",       "routes",           "default_sinks",      "digest_window",
                          "quiet_hours", "backlog_digest_after", "backlog_digest_min", "flood_limit",
@@ -34,14 +34,14 @@ const Keys& internal_conditions() {
 bool known(const Keys& keys, std::string_view k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
 
 // Delivery's waits: a whole number of seconds, longer than zero.
-std::optional<std::chrono::seconds> seconds(SectionReader& c, const YAML::Node& map, const std::string& path,
+std::optional<std::chrono::seconds> seconds(MapReader& c, const YAML::Node& map, const std::string& path,
                                             const std::string& key) {
     return c.whole_seconds(map, path, key, std::chrono::seconds(1),
                            "is not a whole number of seconds longer than zero (write e.g. 5m, 1h, 90s)");
 }
 
 // Disk space: sizes up to 1 PiB.
-std::optional<std::uint64_t> bytes(SectionReader& c, const YAML::Node& map, const std::string& path,
+std::optional<std::uint64_t> bytes(MapReader& c, const YAML::Node& map, const std::string& path,
                                    const std::string& key) {
     return c.bytes(map, path, key, 0, 1ull << 50, "is not a size (write e.g. 512MB or 2GB)");
 }
@@ -51,7 +51,7 @@ bool valid_sink_name(const std::string& s) {
            std::all_of(s.begin(), s.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'; });
 }
 
-void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
+void load_sink(MapReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
     if (!c.check_map(n, path, kSinkKeys)) return;
     SinkSettings s;
     auto name = c.text(n, path, "name");
@@ -65,11 +65,11 @@ void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, D
     if (!spec)
         return c.error(n["type"], path + ".type", "'" + *type + "' is not a sink type (" + sink_type_words() + ")");
     s.name = *name;
-    s.type = *type;
+    s.type = spec->type;
     for (auto it = n.begin(); it != n.end(); ++it) {
         const auto key = it->first.as<std::string>("");
         if (key != "name" && key != "type" && known(kSinkKeys, key) && !known(spec->options, key))
-            c.error(it->first, path + "." + key, "does not apply to a " + s.type + " sink (it takes: " + words(spec->options) + ")");
+            c.error(it->first, path + "." + key, "does not apply to a " + *type + " sink (it takes: " + words(spec->options) + ")");
     }
     if (auto v = c.text(n, path, "url")) s.url = *v;
     if (auto v = c.text(n, path, "from")) s.from = *v;
@@ -97,7 +97,7 @@ void load_sink(SectionReader& c, const YAML::Node& n, const std::string& path, D
         return n[std::string(key)].IsDefined();
     };
     for (const auto key : spec->required)
-        if (!has(key)) c.error(n, path + "." + std::string(key), "required for a " + s.type + " sink");
+        if (!has(key)) c.error(n, path + "." + std::string(key), "required for a " + std::string(spec->word) + " sink");
     if (!s.url.empty() && !spec->url_schemes.empty() &&
         std::none_of(spec->url_schemes.begin(), spec->url_schemes.end(),
                      [&](std::string_view scheme) { return s.url.rfind(scheme, 0) == 0; }))
@@ -114,7 +114,7 @@ bool sink_exists(const DeliverySettings& d, const std::string& name) {
     return std::any_of(d.sinks.begin(), d.sinks.end(), [&](const SinkSettings& s) { return s.name == name; });
 }
 
-void check_sink_names(SectionReader& c, const YAML::Node& at, const std::string& path, const std::vector<std::string>& names,
+void check_sink_names(MapReader& c, const YAML::Node& at, const std::string& path, const std::vector<std::string>& names,
                       const DeliverySettings& d) {
     if (names.empty()) c.error(at, path, "names no sink");
     for (const auto& n : names)
@@ -125,14 +125,15 @@ void check_sink_names(SectionReader& c, const YAML::Node& at, const std::string&
         }
 }
 
-void load_route(SectionReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
+void load_route(MapReader& c, const YAML::Node& n, const std::string& path, DeliverySettings& d) {
     if (!c.check_map(n, path, kRouteKeys)) return;
     RouteSettings r;
     if (auto v = c.list(n, path, "kind")) r.kinds = *v;
     if (auto v = c.list(n, path, "severity")) r.severities = *v;
     if (auto v = c.list(n, path, "reason")) r.reasons = *v;
     if (auto v = c.list(n, path, "rule")) r.rules = *v;
-    if (auto v = c.flag(n, path, "escalation")) r.escalation = *v ? 1 : 0;
+    if (auto v = c.flag(n, path, "escalation"))
+        r.escalation = *v ? EscalationMatch::only_escalations : EscalationMatch::no_escalations;
     if (auto v = c.flag(n, path, "digest")) r.digest = *v;
     for (const auto& k : r.kinds)
         if (!known({"write", "internal", "digest"}, k))
@@ -154,7 +155,7 @@ void load_route(SectionReader& c, const YAML::Node& n, const std::string& path, 
     d.routes.push_back(std::move(r));
 }
 
-void load_internal(SectionReader& c, const YAML::Node& n, const std::string& path, InternalAlertSettings& in) {
+void load_internal(MapReader& c, const YAML::Node& n, const std::string& path, InternalAlertSettings& in) {
     if (!c.check_map(n, path, kInternalKeys)) return;
     if (auto v = c.flag(n, path, "enabled")) in.enabled = *v;
     if (auto v = seconds(c, n, path, "feed_disconnected_after")) in.feed_disconnected_after = *v;
@@ -171,7 +172,7 @@ void load_internal(SectionReader& c, const YAML::Node& n, const std::string& pat
 void load_delivery_section(const YAML::Node& node, const std::string& file, const std::string& base_dir,
                            Settings& st, std::vector<SettingsError>& errors) {
     std::vector<SettingsError> warnings;  // delivery: has none to give (load_delivery_section takes none)
-    SectionReader c{file, base_dir, errors, warnings};
+    MapReader c{file, base_dir, errors, warnings};
     DeliverySettings d;
     const std::string path = "delivery";
     if (node.IsDefined() && !node.IsNull() && c.check_map(node, path, kDeliveryKeys)) {
@@ -211,11 +212,11 @@ void load_delivery_section(const YAML::Node& node, const std::string& file, cons
     if (d.sinks.empty()) {
         SinkSettings duty;  // maildir, from and to empty: duty_inbox:'s
         duty.name = "duty_inbox";
-        duty.type = "maildir";
+        duty.type = SinkType::maildir;
         d.sinks.push_back(std::move(duty));
         SinkSettings admin;  // admin_inbox:'s
         admin.name = "admin_inbox";
-        admin.type = "maildir";
+        admin.type = SinkType::maildir;
         admin.inbox = "admin";
         d.sinks.push_back(std::move(admin));
         if (d.routes.empty()) {

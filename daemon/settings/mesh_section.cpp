@@ -7,7 +7,7 @@
 #include <fstream>
 #include <optional>
 
-#include "daemon/settings/section_reader.hpp"
+#include "settings_reader/map_reader.hpp"
 #include "proto/url.hpp"
 
 namespace gpwatch {
@@ -15,8 +15,9 @@ namespace gpwatch {
 namespace {
 
 namespace fs = std::filesystem;
-using settings_detail::Keys;
-using settings_detail::SectionReader;
+using settings_reader::Keys;
+using settings_reader::MapReader;
+using settings_reader::words;
 
 const Keys kMeshKeys{"enabled",          "url",             "mailbox",         "password",
                      "password_file",    "shared_secret",   "shared_secret_file", "client_cert_file",
@@ -35,7 +36,7 @@ const std::string kPath = "mesh";
 std::string setting(const std::string& key) { return kPath + "." + key; }
 
 // MESH's waits: any duration longer than zero (milliseconds are fine).
-std::optional<std::chrono::milliseconds> duration(SectionReader& c, const YAML::Node& map, const std::string& key) {
+std::optional<std::chrono::milliseconds> duration(MapReader& c, const YAML::Node& map, const std::string& key) {
     return c.parsed(
         map, kPath, key,
         [](const std::string& t) -> std::optional<std::chrono::milliseconds> {
@@ -48,7 +49,7 @@ std::optional<std::chrono::milliseconds> duration(SectionReader& c, const YAML::
 
 // Where a secret file reference points; nullopt (and an error) when it names the credentials
 // directory but the variable is unset.
-std::optional<std::string> secret_path(SectionReader& c, const YAML::Node& at, const std::string& key,
+std::optional<std::string> secret_path(MapReader& c, const YAML::Node& at, const std::string& key,
                                        const std::string& reference) {
     const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
     const bool wants_dir = reference.rfind(kCredentialPrefix, 0) == 0 ||
@@ -76,7 +77,7 @@ std::optional<std::string> secret_path(SectionReader& c, const YAML::Node& at, c
 
 // `key` inline or `key_file`; required when the mailbox is enabled. Returns the secret; the file's
 // resolved path goes to `file_out`. The secret itself never appears in a message.
-std::optional<std::string> secret(SectionReader& c, const YAML::Node& map, const std::string& key, bool required,
+std::optional<std::string> secret(MapReader& c, const YAML::Node& map, const std::string& key, bool required,
                                   std::string& file_out) {
     const std::string file_key = key + "_file";
     auto inline_value = c.text(map, kPath, key);
@@ -135,7 +136,7 @@ std::optional<std::string> secret(SectionReader& c, const YAML::Node& map, const
 void load_mesh_section(const YAML::Node& node, const std::string& file, const std::string& base_dir,
                        MeshSettings& out, std::vector<SettingsError>& errors,
                        std::vector<SettingsError>& warnings) {
-    SectionReader c{file, base_dir, errors, warnings};
+    MapReader c{file, base_dir, errors, warnings};
     if (!node.IsDefined() || node.IsNull()) return;  // no mailbox: MESH stays off
     if (!c.check_map(node, kPath, kMeshKeys,
                      "url, mailbox, password_file, shared_secret_file, client_cert_file, client_key_file, "

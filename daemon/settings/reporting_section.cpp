@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "daemon/settings/section_reader.hpp"
+#include "settings_reader/map_reader.hpp"
 #include "proto/url.hpp"
 
 namespace gpwatch {
@@ -10,8 +10,9 @@ namespace gpwatch {
 namespace {
 
 namespace fs = std::filesystem;
-using settings_detail::Keys;
-using settings_detail::SectionReader;
+using settings_reader::Keys;
+using settings_reader::MapReader;
+using settings_reader::words;
 
 const Keys kReportingKeys{"signing_key_file", "period",         "settle_after", "check_every",
                           "look_back_weeks",  "per_writer_ods", "upload"};
@@ -25,7 +26,7 @@ constexpr auto kMinCheckEvery = std::chrono::seconds(1);
 constexpr auto kMaxTimeout = std::chrono::minutes(10);
 
 // A duration in whole seconds from `min` to `max` (parse_duration: 45s, 30m, 48h, 1h30m).
-std::optional<std::chrono::seconds> seconds(SectionReader& c, const YAML::Node& map, const std::string& path,
+std::optional<std::chrono::seconds> seconds(MapReader& c, const YAML::Node& map, const std::string& path,
                                             const std::string& key, std::chrono::seconds min,
                                             std::chrono::seconds max, const std::string& example) {
     auto s = c.whole_seconds(map, path, key, std::chrono::seconds(0),
@@ -41,7 +42,7 @@ std::optional<std::chrono::seconds> seconds(SectionReader& c, const YAML::Node& 
 
 // A file path, resolved; warns when it does not exist (yet): the daemon says so again when it
 // needs the file, and gpwatchctl can still show a report without it.
-std::optional<std::string> file_setting(SectionReader& c, const YAML::Node& map, const std::string& path,
+std::optional<std::string> file_setting(MapReader& c, const YAML::Node& map, const std::string& path,
                                         const std::string& key, const std::string& what) {
     auto t = c.text(map, path, key);
     if (!t) return std::nullopt;
@@ -52,7 +53,7 @@ std::optional<std::string> file_setting(SectionReader& c, const YAML::Node& map,
     return resolved;
 }
 
-void load_upload(SectionReader& c, const YAML::Node& node, const YAML::Node& key_node, ReportingSettings& out) {
+void load_upload(MapReader& c, const YAML::Node& node, const YAML::Node& key_node, ReportingSettings& out) {
     const std::string path = "reporting.upload";
     if (!c.check_map(node, path, kUploadKeys)) return;
     ReportingUploadSettings up;
@@ -89,7 +90,7 @@ void load_reporting_section(const YAML::Node& node, const std::string& file, con
                             std::vector<SettingsError>& warnings) {
     out = ReportingSettings{};
     if (!node.IsDefined() || node.IsNull()) return;  // no section: reporting off
-    SectionReader c{file, base_dir, errors, warnings};
+    MapReader c{file, base_dir, errors, warnings};
     const std::string path = "reporting";
     if (!c.check_map(node, path, kReportingKeys)) return;
     out.enabled = true;

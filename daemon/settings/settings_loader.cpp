@@ -2,111 +2,36 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <date/tz.h>
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/settings/bank_holidays.hpp"
-#include "daemon/settings/codesets.hpp"
-#include "daemon/settings/rule_checks.hpp"
 #include "daemon/settings/delivery_section.hpp"
+#include "daemon/settings/loader.hpp"
 #include "daemon/settings/mesh_section.hpp"
 #include "daemon/settings/reporting_section.hpp"
-#include "daemon/settings/section_reader.hpp"
-#include "daemon/settings/word_tables.hpp"
+#include "daemon/settings/rule_checks.hpp"
 #include "daemon/settings/value_checks.hpp"
 
 namespace gpwatch {
 
-std::string SettingsError::to_string() const {
-    std::string s = file;
-    if (line > 0) {
-        s += ":" + std::to_string(line);
-        if (column > 0) s += ":" + std::to_string(column);
-    }
-    if (!s.empty()) s += ": ";
-    if (!setting.empty()) s += setting + ": ";
-    return s + message;
-}
+namespace fs = std::filesystem;
+
+namespace settings_detail {
 
 namespace {
 
-namespace fs = std::filesystem;
-using namespace settings_detail;
-
-// The shape of the file. Every map lists the keys it accepts; anything else is reported.
-const Keys kRootKeys{"practice", "state_dir", "clinical_feed", "calendar", "review",
-                     "organisations", "duty_inbox", "admin_inbox", "ledger", "delivery", "feeds", "organisation_types",
-                     "codesets_dir", "words_dir", "rules", "processor", "escalation", "mesh", "reporting"};
-const Keys kPracticeKeys{"ods", "name"};
-const Keys kFeedKeys{"enabled", "url", "token", "token_file", "ca_file", "max_frame_bytes",
-                     "reconnect_initial", "reconnect_max"};
-const Keys kCalendarKeys{"time_zone", "working_hours", "bank_holidays_file", "closures"};
-const Keys kClosureKeys{"date", "hours", "why"};
-const Keys kWeekdays{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
-const Keys kReviewKeys{"default_within"};
-const Keys kOrganisationsKeys{"allowed", "review_only", "prohibited"};
-const Keys kAllowedKeys{"ods", "name", "review_within"};
-const Keys kProhibitedKeys{"ods", "name", "why", "review_within"};
-const Keys kFeedsKeys{"shared_record", "update_record"};
-const Keys kFeedSwitchKeys{"enabled", "review_within"};
-const Keys kOrgTypeKeys{"status", "review_within"};
-// Organisation types the clinical feed and Update Record name (author.org_type).
-const Keys kOrganisationTypes{"community-pharmacy", "community-trust", "mental-health-trust", "acute-trust",
-                              "out-of-hours", "111", "hospice", "pcn-hub", "gp-practice", "social-care",
-                              "ambulance-trust", "other"};
-const Keys kRuleKeys{"name", "title", "match", "severity", "review_within", "category"};
-const Keys kMatchKeys{"codeset", "feed", "organisation", "organisation_type", "resource_type", "route"};
-const Keys kProcessorKeys{"update_record", "share_in_allowed", "share_in_prohibited", "active_agreements"};
-const Keys kEscalationKeys{"enabled", "after", "severity"};
-const Keys kDutyInboxKeys{"maildir", "to", "from"};
-const Keys kLedgerKeys{"batch_max_events", "batch_max_delay"};
-
-// Where a key that is unknown in one place belongs instead (for "it belongs under ..." hints).
-const std::vector<std::pair<std::string_view, const Keys*>> kSectionsByPath{
-    {"", &kRootKeys},           {"practice", &kPracticeKeys},
-    {"clinical_feed", &kFeedKeys}, {"calendar", &kCalendarKeys},
-    {"review", &kReviewKeys},   {"organisations", &kOrganisationsKeys},
-    {"duty_inbox", &kDutyInboxKeys}, {"admin_inbox", &kDutyInboxKeys}, {"ledger", &kLedgerKeys},
-    {"feeds", &kFeedsKeys}, {"processor", &kProcessorKeys}, {"escalation", &kEscalationKeys},
-};
+using settings_reader::read_whole_file;
 
 constexpr std::size_t kMinFrameBytes = 1024;
 constexpr std::size_t kMaxFrameBytes = 64 * 1024 * 1024;
 constexpr std::uint64_t kMaxBatchEvents = 100000;
 constexpr std::chrono::milliseconds kMaxBatchDelay{10000};
-
-std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string kind_of(const YAML::Node& n) {
-    if (n.IsMap()) return "a map (indented 'key: value' lines)";
-    if (n.IsSequence()) return "a list (lines starting with '- ')";
-    if (n.IsScalar()) return "a single value ('" + n.Scalar() + "')";
-    return "empty";
-}
-
-std::optional<std::string> read_whole_file(const std::string& path, std::string& into) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) return "it is a directory, not a file";
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::string(errno != 0 ? std::strerror(errno) : "cannot open it");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return std::string("read error");
-    into = ss.str();
-    return std::nullopt;
-}
 
 // The token goes into an HTTP header: one word, nothing that could split the header.
 std::optional<std::string> check_token(std::string_view token, std::string_view where) {
@@ -117,262 +42,149 @@ std::optional<std::string> check_token(std::string_view token, std::string_view 
     return std::nullopt;
 }
 
-class Loader {
-public:
-    Loader(std::string file, std::string base_dir, SettingsLoad& out)
-        : file_(std::move(file)), base_dir_(std::move(base_dir)), out_(out) {}
+}  // namespace
 
-    void load(const YAML::Node& root);
-
-private:
-    struct Entry {
-        YAML::Node key;
-        YAML::Node value;
+Loader::Section Loader::section_of(const YAML::Node& node, const YAML::Mark& where, std::string path,
+                                   const Keys& known, std::string_view noun) {
+    Section s;
+    s.path = std::move(path);
+    s.mark = where;
+    s.present = node.IsDefined() && !node.IsNull();
+    if (!s.present) return s;
+    settings_reader::UnknownKeyHints hints;
+    hints.noun = noun;
+    hints.home = [&](std::string_view name) -> std::optional<std::string> {
+        std::optional<std::string> home;
+        for (const auto& [section_path, keys] : kSectionsByPath)
+            if (section_path != s.path && std::find(keys->begin(), keys->end(), name) != keys->end())
+                home = std::string(section_path);
+        return home;
     };
-    struct Section {
-        std::string path;
-        YAML::Mark mark;       // where missing settings are reported
-        bool present = false;  // written in the file, with something under it
-        bool usable = false;   // ...and a map
-        bool quiet = false;    // its problem is already reported: say nothing about what it lacks
-        std::vector<std::string> typo_for;  // keys that an unknown key here was probably meant to be
-        std::vector<std::pair<std::string, Entry>> entries;
-
-        const Entry* find(std::string_view key) const {
-            for (const auto& [k, e] : entries)
-                if (k == key) return &e;
-            return nullptr;
-        }
-    };
-    struct Value {
-        std::string text;
-        YAML::Mark mark;
-        std::string path;
-    };
-
-    void report(std::vector<SettingsError>& to, const YAML::Mark& m, std::string setting, std::string msg,
-                const std::string* file = nullptr) {
-        to.push_back({file ? *file : file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-                      std::move(setting), std::move(msg)});
-    }
-    void error(const YAML::Mark& m, std::string setting, std::string msg) {
-        report(out_.errors, m, std::move(setting), std::move(msg));
-    }
-    void warn(const YAML::Mark& m, std::string setting, std::string msg) {
-        report(out_.warnings, m, std::move(setting), std::move(msg));
-    }
-    static YAML::Mark value_mark(const Entry& e) {
-        return e.value.IsNull() || e.value.Mark().line < 0 ? e.key.Mark() : e.value.Mark();
-    }
-
-    std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
-
-    // Reports the key; returns the known key it was probably meant to be, if any.
-    std::optional<std::string> unknown_key(const YAML::Mark& m, const std::string& path, const std::string& name,
-                                           const Keys& known, std::string_view noun) {
-        std::string msg = "unknown " + std::string(noun) + " '" + name + "'";
-        auto suggestion = nearest(name, known);
-        if (suggestion) {
-            msg += " (probably a typo: did you mean '" + *suggestion + "'?)";
-        } else {
-            std::optional<std::string_view> home;
-            for (const auto& [section_path, keys] : kSectionsByPath)
-                if (section_path != path && std::find(keys->begin(), keys->end(), name) != keys->end())
-                    home = section_path;
-            if (home)
-                msg += home->empty() ? " here: it belongs at the top level, not under '" + path + ":'"
-                                     : " here: it belongs under '" + std::string(*home) + ":'";
-            else
-                msg += " (probably a typo; allowed here: " + words(known) + ")";
-        }
-        error(m, join(path, name), std::move(msg));
-        return suggestion;
-    }
-
-    Section section_of(const YAML::Node& node, const YAML::Mark& where, std::string path, const Keys& known,
-                       std::string_view noun = "setting") {
-        Section s;
-        s.path = std::move(path);
-        s.mark = where;
-        s.present = node.IsDefined() && !node.IsNull();
-        if (!s.present) return s;
-        if (!node.IsMap()) {
-            error(node.Mark(), s.path, "should be a map of settings (indented 'key: value' lines), but is " +
-                                           kind_of(node));
-            s.quiet = true;
-            return s;
-        }
-        s.usable = true;
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            const YAML::Node key = it->first;
-            if (!key.IsScalar()) {
-                error(key.Mark(), s.path, "a setting name must be plain text, not " + kind_of(key));
-                continue;
-            }
-            const std::string name = key.Scalar();
-            if (const Entry* first = s.find(name)) {
-                error(key.Mark(), join(s.path, name),
-                      "is written twice (first on line " + std::to_string(first->key.Mark().line + 1) +
-                          "); keep only one");
-                continue;
-            }
-            if (std::find(known.begin(), known.end(), name) == known.end()) {
-                if (auto meant = unknown_key(key.Mark(), s.path, name, known, noun))
-                    s.typo_for.push_back(*meant);
-                continue;
-            }
-            s.entries.push_back({name, Entry{key, it->second}});
-        }
+    auto entries = reader_.read_map(node, s.path, known, hints, &s.typo_for);
+    if (!entries) {
+        s.quiet = true;
         return s;
     }
+    s.usable = true;
+    s.entries = std::move(*entries);
+    return s;
+}
 
-    Section child_section(const Section& parent, std::string_view key, const Keys& known,
-                          std::string_view noun = "setting") {
-        const std::string path = join(parent.path, key);
-        if (const Entry* e = parent.find(key)) {
-            Section s = section_of(e->value, e->key.Mark(), path, known, noun);
-            s.quiet = s.quiet || parent.quiet;
-            return s;
-        }
-        Section s;
-        s.path = path;
-        s.mark = parent.mark;
-        s.quiet = parent.quiet || (parent.present && !parent.usable);
+Loader::Section Loader::child_section(const Section& parent, std::string_view key, const Keys& known,
+                                      std::string_view noun) {
+    const std::string path = join(parent.path, key);
+    if (const Entry* e = parent.find(key)) {
+        Section s = section_of(e->value, e->key.Mark(), path, known, noun);
+        s.quiet = s.quiet || parent.quiet;
         return s;
     }
+    Section s;
+    s.path = path;
+    s.mark = parent.mark;
+    s.quiet = parent.quiet || (parent.present && !parent.usable);
+    return s;
+}
 
-    void report_missing(const Section& s, std::string_view key, std::string_view extra = {}) {
-        if (s.quiet || (s.present && !s.usable)) return;
-        // "unknown setting 'nam' (did you mean 'name'?)" already says it; "name is missing" would be noise.
-        if (std::find(s.typo_for.begin(), s.typo_for.end(), key) != s.typo_for.end()) return;
-        std::string msg = "required setting is missing";
-        if (!s.present && !s.path.empty())
-            msg += " (the file has no '" + s.path + ":' section)";
-        else if (s.path.empty())
-            msg += " (add '" + std::string(key) + ":' at the top level)";
-        else
-            msg += " (add '" + std::string(key) + ":' under '" + s.path + ":')";
-        error(s.mark, join(s.path, key), msg + std::string(extra));
-    }
+void Loader::report_missing(const Section& s, std::string_view key, std::string_view extra) {
+    if (s.quiet || (s.present && !s.usable)) return;
+    // "unknown setting 'nam' (did you mean 'name'?)" already says it; "name is missing" would be noise.
+    if (std::find(s.typo_for.begin(), s.typo_for.end(), key) != s.typo_for.end()) return;
+    std::string msg = "required setting is missing";
+    if (!s.present && !s.path.empty())
+        msg += " (the file has no '" + s.path + ":' section)";
+    else if (s.path.empty())
+        msg += " (add '" + std::string(key) + ":' at the top level)";
+    else
+        msg += " (add '" + std::string(key) + ":' under '" + s.path + ":')";
+    error(s.mark, join(s.path, key), msg + std::string(extra));
+}
 
-    // A single value (text). Missing or empty ("key:" with nothing after it) counts as not written.
-    std::optional<Value> scalar(const Section& s, std::string_view key, bool required) {
-        const Entry* e = s.find(key);
-        const std::string path = join(s.path, key);
-        if (e == nullptr || e->value.IsNull()) {
-            if (required && e != nullptr)
-                error(e->key.Mark(), path, "has no value");
-            else if (required)
-                report_missing(s, key);
-            return std::nullopt;
-        }
-        if (!e->value.IsScalar()) {
-            error(value_mark(*e), path, "should be a single value, but is " + kind_of(e->value));
-            return std::nullopt;
-        }
-        return Value{e->value.Scalar(), value_mark(*e), path};
-    }
-
-    std::optional<Value> text(const Section& s, std::string_view key, bool required) {
-        auto v = scalar(s, key, required);
-        if (v && trim(v->text).empty()) {
-            error(v->mark, v->path, "is empty");
-            return std::nullopt;
-        }
-        return v;
-    }
-
-    // A path; relative ones resolve against the settings file's directory.
-    std::optional<Value> path_setting(const Section& s, std::string_view key, bool required) {
-        auto v = text(s, key, required);
-        if (v) v->text = resolve(v->text);
-        return v;
-    }
-
-    std::optional<bool> flag(const Section& s, std::string_view key) {
-        auto v = scalar(s, key, false);
-        if (!v) return std::nullopt;
-        std::string t = v->text;
-        std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (t == "true" || t == "yes" || t == "on") return true;
-        if (t == "false" || t == "no" || t == "off") return false;
-        error(v->mark, v->path, "'" + v->text + "' is not true or false");
+std::optional<Loader::Value> Loader::scalar(const Section& s, std::string_view key, bool required) {
+    const Entry* e = s.find(key);
+    const std::string path = join(s.path, key);
+    if (e == nullptr || e->value.IsNull()) {
+        if (required && e != nullptr)
+            error(e->key.Mark(), path, "has no value");
+        else if (required)
+            report_missing(s, key);
         return std::nullopt;
     }
-
-    std::optional<std::pair<std::uint64_t, Value>> whole_number(const Section& s, std::string_view key) {
-        auto v = scalar(s, key, false);
-        if (!v) return std::nullopt;
-        std::uint64_t n = 0;
-        const auto& t = v->text;
-        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-        if (t.empty() || ec != std::errc{} || end != t.data() + t.size()) {
-            error(v->mark, v->path, "'" + t + "' is not a whole number (write digits only, e.g. 1048576)");
-            return std::nullopt;
-        }
-        return std::pair{n, *v};
+    if (!e->value.IsScalar()) {
+        error(value_mark(*e), path, "should be a single value, but is " + kind_of(e->value));
+        return std::nullopt;
     }
+    return Value{e->value.Scalar(), value_mark(*e), path};
+}
 
-    // A duration longer than zero.
-    std::optional<std::pair<std::chrono::milliseconds, Value>> duration(const Section& s, std::string_view key) {
-        auto v = scalar(s, key, false);
-        if (!v) return std::nullopt;
-        const auto d = parse_duration(v->text);
-        if (!d) {
-            const bool digits_only = !v->text.empty() && std::all_of(v->text.begin(), v->text.end(), [](char c) {
-                return c >= '0' && c <= '9';
-            });
-            error(v->mark, v->path,
-                  "'" + v->text + "' is not a duration" +
-                      (digits_only ? ": it has no unit (write e.g. " + v->text + "s, " + v->text + "m or " +
-                                         v->text + "h)"
-                                   : " (write e.g. 4h, 30m, 1h30m)"));
-            return std::nullopt;
-        }
-        if (d->count() <= 0) {
-            error(v->mark, v->path, "must be longer than zero (it is '" + v->text + "')");
-            return std::nullopt;
-        }
-        return std::pair{*d, *v};
+std::optional<Loader::Value> Loader::text(const Section& s, std::string_view key, bool required) {
+    auto v = scalar(s, key, required);
+    if (v && trim(v->text).empty()) {
+        error(v->mark, v->path, "is empty");
+        return std::nullopt;
     }
+    return v;
+}
 
-    // A duration in whole seconds (review deadlines).
-    std::optional<std::chrono::seconds> seconds_duration(const Section& s, std::string_view key) {
-        auto d = duration(s, key);
-        if (!d) return std::nullopt;
-        if (d->first.count() % 1000 != 0) {
-            error(d->second.mark, d->second.path,
-                  "'" + d->second.text + "' is not a whole number of seconds (write e.g. 45s or 4h)");
-            return std::nullopt;
-        }
-        return std::chrono::duration_cast<std::chrono::seconds>(d->first);
+std::optional<Loader::Value> Loader::path_setting(const Section& s, std::string_view key, bool required) {
+    auto v = text(s, key, required);
+    if (v) v->text = resolve(v->text);
+    return v;
+}
+
+std::optional<bool> Loader::flag(const Section& s, std::string_view key) {
+    auto v = scalar(s, key, false);
+    if (!v) return std::nullopt;
+    auto b = settings_reader::parse_flag(v->text);
+    if (!b) error(v->mark, v->path, "'" + v->text + "' is not true or false");
+    return b;
+}
+
+std::optional<std::pair<std::uint64_t, Loader::Value>> Loader::whole_number(const Section& s, std::string_view key) {
+    auto v = scalar(s, key, false);
+    if (!v) return std::nullopt;
+    std::uint64_t n = 0;
+    const auto& t = v->text;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t.empty() || ec != std::errc{} || end != t.data() + t.size()) {
+        error(v->mark, v->path, "'" + t + "' is not a whole number (write digits only, e.g. 1048576)");
+        return std::nullopt;
     }
+    return std::pair{n, *v};
+}
 
-    void load_practice(const Section& top, Settings& st);
-    void load_feed(const Section& top, Settings& st);
-    void load_calendar(const Section& top, Settings& st);
-    void load_organisations(const Section& top, Settings& st);
-    // duty_inbox: or admin_inbox: (`folder` is its default directory under state_dir).
-    void load_inbox(const Section& top, const char* name, const char* folder, const Settings& st,
-                    DutyInboxSettings& out);
-    void load_ledger(const Section& top, Settings& st);
-    // Controller settings proper (issue 4): controller_sections.inc.
-    void load_closures(const Section& cal, Settings& st);
-    void load_feeds(const Section& top, Settings& st);
-    void load_organisation_types(const Section& top, Settings& st);
-    void load_codesets(const Section& top, Settings& st);
-    void load_words(const Section& top, Settings& st);
-    void load_rules(const Section& top, Settings& st);
-    void load_processor(const Section& top, Settings& st);
-    void load_escalation(const Section& top, Settings& st);
-    std::optional<std::vector<Value>> word_list(const Section& s, std::string_view key);
-    std::optional<Severity> severity_setting(const Section& s, std::string_view key);
-    std::optional<OrgStatus> status_setting(const Section& s, std::string_view key);
+std::optional<std::pair<std::chrono::milliseconds, Loader::Value>> Loader::duration(const Section& s,
+                                                                                   std::string_view key) {
+    auto v = scalar(s, key, false);
+    if (!v) return std::nullopt;
+    const auto d = parse_duration(v->text);
+    if (!d) {
+        const bool digits_only = !v->text.empty() && std::all_of(v->text.begin(), v->text.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
+        error(v->mark, v->path,
+              "'" + v->text + "' is not a duration" +
+                  (digits_only ? ": it has no unit (write e.g. " + v->text + "s, " + v->text + "m or " +
+                                     v->text + "h)"
+                               : " (write e.g. 4h, 30m, 1h30m)"));
+        return std::nullopt;
+    }
+    if (d->count() <= 0) {
+        error(v->mark, v->path, "must be longer than zero (it is '" + v->text + "')");
+        return std::nullopt;
+    }
+    return std::pair{*d, *v};
+}
 
-    std::string file_;
-    std::string base_dir_;
-    SettingsLoad& out_;
-};
+std::optional<std::chrono::seconds> Loader::seconds_duration(const Section& s, std::string_view key) {
+    auto d = duration(s, key);
+    if (!d) return std::nullopt;
+    if (d->first.count() % 1000 != 0) {
+        error(d->second.mark, d->second.path,
+              "'" + d->second.text + "' is not a whole number of seconds (write e.g. 45s or 4h)");
+        return std::nullopt;
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(d->first);
+}
 
 void Loader::load(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) {
@@ -604,31 +416,22 @@ void Loader::load_organisations(const Section& top, Settings& st) {
         return v->text;
     };
 
-    each_item("allowed", kAllowedKeys, [&](const Section& item) {
-        if (!item.usable) return;
-        AllowedOrganisation org;
-        auto ods = check_ods(item, true);
-        if (auto v = text(item, "name", false)) org.name = v->text;
-        org.review_within = st.default_review_within;
-        if (auto d = seconds_duration(item, "review_within")) org.review_within = *d;
-        if (ods) {
-            org.ods = *ods;
-            st.allowed.push_back(std::move(org));
-        }
-    });
-    each_item("review_only", kAllowedKeys, [&](const Section& item) {
-        if (!item.usable) return;
-        AllowedOrganisation org;
-        org.status = OrgStatus::review_only;
-        auto ods = check_ods(item, true);
-        if (auto v = text(item, "name", false)) org.name = v->text;
-        org.review_within = st.default_review_within;
-        if (auto d = seconds_duration(item, "review_within")) org.review_within = *d;
-        if (ods) {
-            org.ods = *ods;
-            st.allowed.push_back(std::move(org));
-        }
-    });
+    // organisations.allowed and organisations.review_only differ only in the status they give.
+    for (auto [list_key, status] : {std::pair{"allowed", OrgStatus::allowed}, std::pair{"review_only", OrgStatus::review_only}}) {
+        each_item(list_key, kAllowedKeys, [&](const Section& item) {
+            if (!item.usable) return;
+            AllowedOrganisation org;
+            org.status = status;
+            auto ods = check_ods(item, true);
+            if (auto v = text(item, "name", false)) org.name = v->text;
+            org.review_within = st.default_review_within;
+            if (auto d = seconds_duration(item, "review_within")) org.review_within = *d;
+            if (ods) {
+                org.ods = *ods;
+                st.allowed.push_back(std::move(org));
+            }
+        });
+    }
     each_item("prohibited", kProhibitedKeys, [&](const Section& item) {
         if (!item.usable) return;
         ProhibitedOrganisation org;
@@ -679,7 +482,9 @@ void Loader::load_ledger(const Section& top, Settings& st) {
     }
 }
 
-#include "daemon/settings/controller_sections.inc"
+}  // namespace settings_detail
+
+namespace {
 
 void sort_by_place(std::vector<SettingsError>& v, const std::string& main_file) {
     std::stable_sort(v.begin(), v.end(), [&](const SettingsError& a, const SettingsError& b) {
@@ -725,7 +530,7 @@ SettingsLoad load_settings_text(const std::string& yaml, const std::string& file
                      "character)");
             return out;
         }
-        Loader(file_name_for_messages, base_dir, out).load(root);
+        settings_detail::Loader(file_name_for_messages, base_dir, out).load(root);
         if (out.settings) out.settings->source_hash = settings_hash(yaml);
     } catch (const YAML::Exception& e) {
         fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0,
@@ -741,7 +546,7 @@ SettingsLoad load_settings_text(const std::string& yaml, const std::string& file
 SettingsLoad load_settings_file(const std::string& path) {
     try {
         std::string text;
-        if (auto why = read_whole_file(path, text)) {
+        if (auto why = settings_reader::read_whole_file(path, text)) {
             SettingsLoad out;
             out.errors.push_back({path, 0, 0, "", "cannot read the settings file: " + *why});
             return out;

@@ -13,26 +13,19 @@
 // - With clinical_feed.enabled: false, the feed's url, ca_file and token are not required
 //   (but are still checked when written).
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "proto/settings.hpp"
+#include "settings_reader/duration.hpp"
+#include "settings_reader/problem.hpp"
 
 namespace gpwatch {
 
-struct SettingsError {
-    std::string file;     // the file the problem is in (the settings file or a file it names)
-    int line = 0;         // 1-based; 0 when the problem has no line (e.g. file missing)
-    int column = 0;       // 1-based; 0 when unknown
-    std::string setting;  // dotted path, e.g. organisations.allowed[1].review_within
-    std::string message;  // why, in words an IT admin understands
-
-    // "file:line:column: setting: message" (parts that are unknown are left out).
-    std::string to_string() const;
-};
+// A problem in the settings: "file:line:column: setting: message" (settings_reader/problem.hpp).
+using SettingsError = SettingsProblem;
 
 struct SettingsLoad {
     std::optional<Settings> settings;     // set if and only if errors is empty
@@ -51,9 +44,5 @@ SettingsLoad load_settings_text(const std::string& yaml, const std::string& file
 // "sha256:<hex>" of settings file bytes: how LMC reports name the settings in force
 // (Settings::source_hash holds it for the bytes a load read).
 std::string settings_hash(std::string_view bytes);
-
-// "45s", "30m", "4h", "1h30m", "20ms", or units combined largest first ("1h30m15s").
-// Anything else (no unit, spaces, signs, decimals, overflow) is nullopt. "0s" parses to zero.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 }  // namespace gpwatch

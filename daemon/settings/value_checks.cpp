@@ -10,23 +10,6 @@ namespace {
 
 bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 // "HH:MM" -> minutes since midnight; 24:00 allowed (caller decides whether it is meaningful).
 std::optional<int> parse_clock(std::string_view s) {
     if (s.size() != 5 || s[2] != ':') return std::nullopt;
@@ -39,13 +22,6 @@ std::optional<int> parse_clock(std::string_view s) {
 }
 
 }  // namespace
-
-std::string trim(std::string_view s) {
-    const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return std::string(s);
-}
 
 bool is_ods_code(std::string_view s) {
     if (s.size() < 3 || s.size() > 6) return false;
@@ -136,17 +112,6 @@ std::optional<std::string> check_mail_address(std::string_view s) {
         bad_chars)
         return "'" + std::string(s) + "' is not a mail address (write e.g. duty-gp@example-practice.nhs.net)";
     return std::nullopt;
-}
-
-std::optional<std::string> nearest(std::string_view word, const std::vector<std::string_view>& candidates) {
-    std::optional<std::string> best;
-    std::size_t best_distance = 0;
-    for (auto c : candidates) {
-        const std::size_t d = edit_distance(word, c);
-        const std::size_t allowed = std::max<std::size_t>(2, c.size() / 4);
-        if (d <= allowed && (!best || d < best_distance)) best = std::string(c), best_distance = d;
-    }
-    return best;
 }
 
 bool valid_rule_category(std::string_view s) {

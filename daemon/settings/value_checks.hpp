@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proto/settings.hpp"
+#include "settings_reader/text.hpp"
 
 namespace gpwatch::settings_detail {
 
@@ -28,10 +29,8 @@ DayHoursParse parse_day_hours(std::string_view s);
 // A plausible mail address for a header: local@domain, no spaces or line breaks.
 std::optional<std::string> check_mail_address(std::string_view s);
 
-// The candidate closest to `word` if it is close enough to be a likely typo.
-std::optional<std::string> nearest(std::string_view word, const std::vector<std::string_view>& candidates);
-
-std::string trim(std::string_view s);
+using settings_reader::nearest;
+using settings_reader::trim;
 
 // A content rule's LMC category (rules[].category): [a-z0-9_]{1,40}. It goes into reports and
 // onto the LMC's page, so nothing else is allowed in it.

@@ -81,7 +81,7 @@ TEST(AlertRouter, NoRouteMatchesGivesTheDefaultSinks) {
 TEST(AlertRouter, EscalationAndRuleConditions) {
     DeliverySettings d;
     RouteSettings esc;
-    esc.escalation = 1;
+    esc.escalation = EscalationMatch::only_escalations;
     esc.sinks = {"task"};
     RouteSettings rule;
     rule.rules = {"safeguarding"};

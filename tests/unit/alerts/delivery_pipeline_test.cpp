@@ -43,7 +43,7 @@ protected:
         for (const char* n : {"mail", "task"}) {
             SinkSettings s;
             s.name = n;
-            s.type = "maildir";
+            s.type = SinkType::maildir;
             d.sinks.push_back(s);
         }
         d.routes.push_back(route_of({"urgent"}, {"mail", "task"}));
@@ -393,7 +393,7 @@ TEST_F(DeliveryPipeline, EveryFollowUpThreadsUnderTheWritesFirstAlert) {
 TEST_F(DeliveryPipeline, AFollowUpIsNoEscalationForRoutes) {
     auto d = two_sinks();
     RouteSettings esc;
-    esc.escalation = 1;
+    esc.escalation = EscalationMatch::only_escalations;
     esc.sinks = {"task"};
     d.routes = {esc};
     auto ob = outbox(d);
@@ -501,7 +501,7 @@ TEST_F(DeliveryPipeline, ASlowSinkHoldsOneDeliveryInFlightAndDelaysOnlyItself) {
     for (const char* n : {"slow", "fast"}) {
         SinkSettings s;
         s.name = n;
-        s.type = "maildir";
+        s.type = SinkType::maildir;
         d.sinks.push_back(s);
     }
     d.routes.push_back(route_of({}, {"slow", "fast"}));
@@ -550,7 +550,7 @@ DeliverySettings one_held_sink(std::vector<RouteSettings> routes) {
     DeliverySettings d;
     SinkSettings s;
     s.name = "slow";
-    s.type = "maildir";
+    s.type = SinkType::maildir;
     d.sinks.push_back(s);
     d.routes = std::move(routes);
     d.default_sinks = {"slow"};

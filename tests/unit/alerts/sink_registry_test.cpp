@@ -10,8 +10,8 @@
 using namespace gpwatch;
 
 TEST(SinkRegistry, EveryTypeTheSettingsAcceptHasABuilder) {
-    for (const auto& t : sink_types()) EXPECT_TRUE(alerts::sink_builders().count(t.type)) << t.type;
-    for (const auto& [type, builder] : alerts::sink_builders()) EXPECT_NE(find_sink_type(type), nullptr) << type;
+    for (const auto& t : sink_types()) EXPECT_TRUE(alerts::sink_builders().count(t.type)) << t.word;
+    for (const auto& [type, builder] : alerts::sink_builders()) EXPECT_NE(find_sink_type(to_string(type)), nullptr) << to_string(type);
     EXPECT_EQ(sink_type_words(), "maildir, smtp, webhook or task");
 }
 
@@ -20,7 +20,7 @@ TEST(SinkRegistry, AnUnbuildableSinkIsNamed) {
     st.practice_ods = "C84001";
     SinkSettings s;
     s.name = "pager";
-    s.type = "webhook";
+    s.type = SinkType::webhook;
     s.url = "http://not-https.example";
     s.secret_file = "/nonexistent";
     st.delivery.sinks = {s};

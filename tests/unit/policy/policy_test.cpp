@@ -85,9 +85,9 @@ TEST(Policy, FiledAndRejectedCloseTheReview) {
     ev.item_id = "e-1";
     auto filed = policy::evaluate(practice_settings(), ev);
     EXPECT_EQ(filed.action, policy::Decision::Action::close_review);
-    EXPECT_STREQ(filed.review_state, "filed");
+    EXPECT_EQ(filed.review_state, ReviewState::filed);
     ev.kind = EventKind::workflow_rejected;
-    EXPECT_STREQ(policy::evaluate(practice_settings(), ev).review_state, "rejected");
+    EXPECT_EQ(policy::evaluate(practice_settings(), ev).review_state, ReviewState::rejected);
 }
 
 TEST(Policy, UnparseableMessageIsQuarantined) {

@@ -54,10 +54,10 @@ TEST(DeliverySection, AbsentGivesTheDutyInboxAndInternalAlertsTheAdminInbox) {
     EXPECT_FALSE(d.configured);
     ASSERT_EQ(d.sinks.size(), 2u);
     EXPECT_EQ(d.sinks[0].name, "duty_inbox");
-    EXPECT_EQ(d.sinks[0].type, "maildir");
+    EXPECT_EQ(d.sinks[0].type, SinkType::maildir);
     EXPECT_EQ(d.sinks[0].inbox, "duty");
     EXPECT_EQ(d.sinks[1].name, "admin_inbox");
-    EXPECT_EQ(d.sinks[1].type, "maildir");
+    EXPECT_EQ(d.sinks[1].type, SinkType::maildir);
     EXPECT_EQ(d.sinks[1].inbox, "admin");
     EXPECT_EQ(d.default_sinks, std::vector<std::string>{"duty_inbox"});
     ASSERT_EQ(d.routes.size(), 1u);

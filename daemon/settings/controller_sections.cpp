@@ -1,9 +1,20 @@
 // The controller's own sections of the settings (feeds, organisation types, code sets, content
-// rules, processor expectations, escalation, calendar closures). Included by settings_loader.cpp
-// inside its anonymous namespace: these are Loader members, kept apart because they are one
-// subject of their own. docs/configuration.md describes every key.
+// rules, processor expectations, escalation, calendar closures): Loader members kept apart from
+// settings_loader.cpp because they are one subject of their own. docs/configuration.md describes
+// every key.
 
-// A setting that takes one word or a list of words ("feed: clinical" or "feed: [clinical, ...]").
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "daemon/settings/bank_holidays.hpp"
+#include "daemon/settings/codesets.hpp"
+#include "daemon/settings/loader.hpp"
+#include "daemon/settings/value_checks.hpp"
+#include "daemon/settings/word_tables.hpp"
+
+namespace gpwatch::settings_detail {
+
 std::optional<std::vector<Loader::Value>> Loader::word_list(const Section& s, std::string_view key) {
     const Entry* e = s.find(key);
     if (e == nullptr || e->value.IsNull()) return std::nullopt;
@@ -267,3 +278,5 @@ void Loader::load_escalation(const Section& top, Settings& st) {
             out.severity = *s;
     }
 }
+
+}  // namespace gpwatch::settings_detail

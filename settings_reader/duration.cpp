@@ -1,6 +1,6 @@
-#include <cstdint>
+#include "settings_reader/duration.hpp"
 
-#include "daemon/settings/settings_loader.hpp"
+#include <cstdint>
 
 namespace gpwatch {
 
