@@ -3,7 +3,7 @@
 // Parses the SignedIncidentReport envelope and the IncidentReport inside, looks up the practice's
 // registered key, verifies the Ed25519 signature over the exact report bytes, checks the limits,
 // the clock and earlier revisions, and stores the report when everything holds. Every answer is
-// one status of the collector contract (../coord/LMC_CONTRACT.md, docs/collector.md).
+// one status of the collector contract (docs/collector.md).
 
 #include <chrono>
 #include <cstddef>

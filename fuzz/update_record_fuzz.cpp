@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         switch (ev.kind) {
             case EventKind::entry_created:
                 require(ev.parse_error.empty() && ev.raw.empty());
-                require(!ev.entry_id.empty() && !ev.document_id.empty() && !ev.nhs_number.empty() &&
-                        !ev.author.ods.empty() && !ev.sender_mailbox.empty() && !ev.service_code.empty());
+                require(!ev.entry_id.empty() && !ev.update_record.document_id.empty() && !ev.nhs_number.empty() &&
+                        !ev.author.ods.empty() && !ev.update_record.sender_mailbox.empty() && !ev.update_record.service_code.empty());
                 require(ev.route == "update-record" && ev.resource_type == "Composition");
                 break;
             case EventKind::not_update_record:

@@ -1,6 +1,6 @@
 #pragma once
 // The `mesh:` section of the settings: the practice's MESH mailbox, where Update Records arrive
-// (FEEDS.md section 1). daemon/settings/mesh_section parses it; connectors/mesh/MeshClient uses it.
+// (docs/protocols.md section 1). daemon/settings/mesh_section parses it; connectors/mesh/MeshClient uses it.
 // Secrets (password, shared secret) are read from the settings file or from files named there
 // (e.g. systemd credentials) at load time; they never live in code.
 

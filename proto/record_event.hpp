@@ -63,6 +63,16 @@ struct MeshDelivery {
     std::string linked_message_id;   // mex-linkedmsgid: the message the report is about
 };
 
+// What a GP Connect Update Record adds to a write (the parser fills it; empty for other feeds).
+struct UpdateRecordPart {
+    std::string document_id;        // the inner document Bundle's identifier value
+    std::string sender_mailbox;     // MESH mailbox of the sender (MessageHeader source.endpoint)
+    std::string service_code;       // Composition type: Pharmacy First, BP Check, Contraception...
+    std::string service_display;
+    std::string replaces;           // identifier of the earlier payload this one replaces (may be empty)
+    SysSeconds encounter_time{};    // Encounter period start
+};
+
 struct RecordEvent {
     Feed feed = Feed::clinical;
     std::uint64_t seq = 0;          // feed sequence number (clinical feed); 0 when not applicable
@@ -86,15 +96,12 @@ struct RecordEvent {
     Reviewer reviewer;
 
     // Update Record messages (feed update_record; kind entry_created; entry_id = the message id,
-    // the outer Bundle's identifier value; author = the sending pharmacy; route "update-record").
-    std::string document_id;        // the inner document Bundle's identifier value
-    std::string sender_mailbox;     // MESH mailbox of the sender (MessageHeader source.endpoint)
-    std::string service_code;       // Composition type: Pharmacy First, BP Check, Contraception...
-    std::string service_display;
-    std::string replaces;           // identifier of the earlier payload this one replaces (may be empty)
+    // the outer Bundle's identifier value; author = the sending pharmacy; route "update-record"):
+    // what the message says beyond a write's common part.
+    UpdateRecordPart update_record;
+    // Codings a write carries besides `codes`, for the content rules (Update Record today).
     std::vector<Coding> medicines;  // MedicationDispense codings (dm+d)
     std::vector<Coding> flags;      // Flag codings (e.g. safeguarding)
-    SysSeconds encounter_time{};    // Encounter period start
     // The MESH envelope of a message that came from the practice's mailbox (feed update_record);
     // none for events of other feeds.
     std::optional<MeshDelivery> mesh;

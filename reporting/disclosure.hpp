@@ -1,7 +1,7 @@
 #pragma once
 // Disclosure control: the one rule every count passes before it leaves a practice, and again
 // before the LMC's collector shows any aggregate. The rule is OpenSAFELY's for NHS GP data
-// (../shared/DOMAIN.md, "Local Medical Committee"):
+// (docs/domain.md, "Local Medical Committee"):
 //   0 stays 0; 1 to 7 is redacted; everything else is rounded to the nearest 5.
 // Counts shown together with their total are controlled as a group: a lone redacted cell could be
 // recovered as the total minus the other cells, so a second cell is suppressed with it.

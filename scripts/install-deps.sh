@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config ccache
-  # libraries (see ../shared/DESIGN.md, "Chosen parts")
+  # libraries (see docs/architecture.md, "Chosen parts")
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libyaml-cpp-dev
   libspdlog-dev libhowardhinnant-date-dev libsystemd-dev
   libpugixml-dev libcurl4-openssl-dev zlib1g-dev

@@ -1,5 +1,5 @@
 #pragma once
-// What one text frame of the clinical-system feed says, once parsed (FEEDS.md section 2).
+// What one text frame of the clinical-system feed says, once parsed (docs/protocols.md section 2).
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // Formats an alert as an RFC 5322 message (plain text, UTF-8), the same bytes whether it is
-// dropped into a Maildir or, later, submitted over SMTP.
+// dropped into a Maildir or submitted over SMTP.
 
 #include <cstdint>
 #include <string>

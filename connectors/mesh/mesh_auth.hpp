@@ -1,5 +1,5 @@
 #pragma once
-// The NHSMESH Authorization header (FEEDS.md, "Authorization"): one fresh token per request,
+// The NHSMESH Authorization header (docs/protocols.md, "Authorization"): one fresh token per request,
 // HMAC-SHA256 over the mailbox, nonce, nonce count, password and timestamp, keyed with the
 // environment's shared secret. This is the client's side; the MESH simulator checks tokens with
 // the same authorization_hash() (sim/mesh/mesh_request_auth.hpp), so the two cannot drift.

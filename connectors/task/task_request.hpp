@@ -1,5 +1,5 @@
 #pragma once
-// The JSON body of POST /tasks for one alert, exactly as FEEDS.md describes it:
+// The JSON body of POST /tasks for one alert, exactly as docs/protocols.md describes it:
 // {"practice","list","priority":"urgent|high|routine","title","body","patient":{"nhs_number"},
 //  "dedupe_key"}, and "thread_id" (the first alert about the same write). The task lands inside
 // the clinical system, so it carries the patient's NHS number and the alert's text (up to

@@ -30,7 +30,7 @@ constexpr std::string_view kGphcSystem = "https://fhir.hl7.org.uk/Id/gphc-number
 constexpr std::string_view kSnomed = "http://snomed.info/sct";
 
 // Services only community pharmacies provide under the NHS Community Pharmacy Contractual
-// Framework (see ../shared/DOMAIN.md): a message for one of them comes from a pharmacy.
+// Framework (see docs/domain.md): a message for one of them comes from a pharmacy.
 constexpr std::array<std::string_view, 5> kCommunityPharmacyServices = {
     "1577041000000109",  // Pharmacy First / minor illness consultation
     "983341000000102", "2129921000000100",  // Pharmacy First, as also seen in records
@@ -123,21 +123,21 @@ public:
         ev.author.name = std::string(org.child_value("name"));
         sender_org_ = &org;
         const FhirElement* source = header_->child("source");
-        ev.sender_mailbox = std::string(source ? source->child_value("endpoint") : std::string_view{});
+        ev.update_record.sender_mailbox = std::string(source ? source->child_value("endpoint") : std::string_view{});
     }
 
     void read_update_record(RecordEvent& ev) {
         check_references();
         read_sender(ev);
-        if (ev.sender_mailbox.empty()) refuse("MessageHeader.source has no endpoint (the sender's MESH mailbox)");
+        if (ev.update_record.sender_mailbox.empty()) refuse("MessageHeader.source has no endpoint (the sender's MESH mailbox)");
         read_time(ev);
 
         const FhirElement& document = follow(*header_, "focus", "MessageHeader.focus", "Bundle", outer_);
         if (document.child_value("type") != "document")
             refuse("MessageHeader.focus is a Bundle of type " + quote(document.child_value("type")) + ", not 'document'");
         const FhirElement* doc_identifier = document.child("identifier");
-        ev.document_id = std::string(doc_identifier ? doc_identifier->child_value("value") : std::string_view{});
-        if (ev.document_id.empty()) refuse("the document Bundle has no identifier value");
+        ev.update_record.document_id = std::string(doc_identifier ? doc_identifier->child_value("value") : std::string_view{});
+        if (ev.update_record.document_id.empty()) refuse("the document Bundle has no identifier value");
         if (std::string e = document_.add(document, true); !e.empty()) refuse(e);
         if (document_.entries().empty() || document_.entries().front().resource->name != "Composition")
             refuse("the document Bundle's first entry is not a Composition");
@@ -155,7 +155,7 @@ public:
         for (const FhirElement* flag : document_.of_type("Flag"))
             if (const FhirElement* code = flag->child("code")) concept_codings(*code, "Flag", ev.flags);
 
-        ev.author.org_type = from_pharmacy(composition, ev.service_code) ? "community-pharmacy" : "";
+        ev.author.org_type = from_pharmacy(composition, ev.update_record.service_code) ? "community-pharmacy" : "";
         if (ev.author.name.empty()) ev.author.name = document_organisation_name(composition);
         ev.kind = EventKind::entry_created;
     }
@@ -211,8 +211,8 @@ private:
         const Coding* chosen = &codings.front();
         for (const Coding& c : codings)
             if (c.system == kSnomed) { chosen = &c; break; }
-        ev.service_code = chosen->code;
-        ev.service_display = chosen->display;
+        ev.update_record.service_code = chosen->code;
+        ev.update_record.service_display = chosen->display;
     }
 
     void read_patient(const FhirElement& composition, RecordEvent& ev) const {
@@ -248,12 +248,12 @@ private:
         if (start.empty()) refuse("the Encounter has no period.start");
         const auto t = parse_fhir_datetime(start);
         if (!t) refuse("Encounter.period.start " + quote(start) + " is not a FHIR date or dateTime precise to the day");
-        ev.encounter_time = *t;
+        ev.update_record.encounter_time = *t;
     }
 
     void read_replaces(const FhirElement& composition, RecordEvent& ev) const {
         composition.each("relatesTo", [&](const FhirElement& rel) {
-            if (!ev.replaces.empty() || rel.child_value("code") != "replaces") return;
+            if (!ev.update_record.replaces.empty() || rel.child_value("code") != "replaces") return;
             std::string_view target;
             if (const FhirElement* id = rel.child("targetIdentifier")) target = id->child_value("value");
             if (const FhirElement* ref = rel.child("targetReference"); target.empty() && ref != nullptr) {
@@ -261,7 +261,7 @@ private:
                 target = id ? id->child_value("value") : ref->child_value("reference");
             }
             if (target.empty()) refuse("Composition.relatesTo 'replaces' names no target");
-            ev.replaces = std::string(target);
+            ev.update_record.replaces = std::string(target);
         });
     }
 
@@ -337,7 +337,7 @@ RecordEvent unparseable(std::string_view bytes, std::string why, const RecordEve
     ev.entry_id = partial.entry_id;
     ev.author.ods = partial.author.ods;
     ev.author.name = partial.author.name;
-    ev.sender_mailbox = partial.sender_mailbox;
+    ev.update_record.sender_mailbox = partial.update_record.sender_mailbox;
     ev.time = partial.time;
     ev.raw = std::string(bytes);
     ev.parse_error = std::move(why);

@@ -107,7 +107,7 @@ void MeshInlet::acknowledge(const std::vector<RecordEvent>& committed) {
                           mesh.status_code, mesh.status_description, mesh.linked_message_id);
             // Alerted before it is acknowledged: if this fails, MESH keeps the report and hands it
             // over again (the ledger then skips it as a replay, and this alert is retried).
-            const std::string from = ev.sender_mailbox.empty() ? "" : " (report from MESH mailbox " + ev.sender_mailbox + ")";
+            const std::string from = ev.update_record.sender_mailbox.empty() ? "" : " (report from MESH mailbox " + ev.update_record.sender_mailbox + ")";
             const bool alerted = context_.raise_event(
                 "mesh_report:" + mesh.message_id, condition::mesh_delivery_report, Severity::high,
                 "MESH could not deliver message " + mesh.linked_message_id + from,

@@ -24,7 +24,7 @@ RecordEvent mesh_to_event(const mesh::MeshMessage& message, const std::string& p
     // After the body is parsed (which makes a new event): the envelope stays the MESH inlet's.
     mesh_part(ev).message_id = message.message_id;
     ev.mesh->workflow_id = message.workflow_id;
-    if (ev.sender_mailbox.empty()) ev.sender_mailbox = message.from;
+    if (ev.update_record.sender_mailbox.empty()) ev.update_record.sender_mailbox = message.from;
     // A message that cannot be read (or is not an Update Record) still needs an identity in the
     // ledger: the MESH id is unique and is what the admin can look up with MESH's own tools.
     if (ev.entry_id.empty()) ev.entry_id = message.message_id;

@@ -76,12 +76,12 @@ json::object write_json(const RecordEvent& ev) {
         {"codes", codings(ev.codes)},
     };
     if (ev.feed == Feed::update_record) {
-        w["document_id"] = ev.document_id;
-        w["sender_mailbox"] = ev.sender_mailbox;
-        w["service_code"] = ev.service_code;
-        w["service_display"] = ev.service_display;
-        w["encounter_time"] = iso(ev.encounter_time);
-        w["replaces"] = ev.replaces;
+        w["document_id"] = ev.update_record.document_id;
+        w["sender_mailbox"] = ev.update_record.sender_mailbox;
+        w["service_code"] = ev.update_record.service_code;
+        w["service_display"] = ev.update_record.service_display;
+        w["encounter_time"] = iso(ev.update_record.encounter_time);
+        w["replaces"] = ev.update_record.replaces;
         w["medicines"] = codings(ev.medicines);
         w["flags"] = codings(ev.flags);
     }

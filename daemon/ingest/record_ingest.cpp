@@ -26,7 +26,7 @@ MeshMessageRow mesh_message_row(const RecordEvent& ev, std::int64_t now) {
     row.mesh_id = mesh.message_id;
     row.message_type = mesh.report ? "REPORT" : "DATA";
     row.workflow_id = mesh.workflow_id;
-    row.sender_mailbox = ev.sender_mailbox;
+    row.sender_mailbox = ev.update_record.sender_mailbox;
     row.received_at = now;
     if (mesh.report) {
         row.outcome = "report";
@@ -123,7 +123,7 @@ void RecordIngest::apply_one(const ActiveSettings& active, const RecordEvent& ev
             ++result.writes_recorded;
             for (const auto& v : decision.verdicts) {
                 ledger_.add_verdict(up.write_id, v, now);
-                result.alerts_created += alert_on(active, up.write_id, v, now, {ev.sender_mailbox});
+                result.alerts_created += alert_on(active, up.write_id, v, now, {ev.update_record.sender_mailbox});
             }
             spdlog::error("write {}: unparseable message quarantined ({})", up.write_id, ev.parse_error);
             return;
@@ -215,12 +215,12 @@ void RecordIngest::refuse_review(const ActiveSettings& active, const RefusedRevi
 
 void RecordIngest::link_update_record(const RecordEvent& ev, std::int64_t write_id, bool& open,
                                       IngestResult& result) {
-    controller_.link_update_record(write_id, ev.document_id, ev.replaces);
+    controller_.link_update_record(write_id, ev.update_record.document_id, ev.update_record.replaces);
     const auto at = ev.time.time_since_epoch().count();
     // This message replaces an earlier one (by its message id or its document id): the earlier one
     // needs no review of its own any more.
-    if (!ev.replaces.empty()) {
-        if (auto old = controller_.find_update_record(ev.replaces, write_id)) {
+    if (!ev.update_record.replaces.empty()) {
+        if (auto old = controller_.find_update_record(ev.update_record.replaces, write_id)) {
             if (controller_.mark_replaced(old, write_id, at, "replaced by Update Record " + ev.entry_id)) {
                 result.closed.push_back(old);
                 spdlog::info("write {} replaced by write {} (Update Record {})", old, write_id, ev.entry_id);
@@ -228,7 +228,7 @@ void RecordIngest::link_update_record(const RecordEvent& ev, std::int64_t write_
         }
     }
     // Its replacement arrived first (MESH does not promise order): this one is closed on arrival.
-    if (auto newer = controller_.find_replacement_of(ev.entry_id, ev.document_id, write_id)) {
+    if (auto newer = controller_.find_replacement_of(ev.entry_id, ev.update_record.document_id, write_id)) {
         if (controller_.mark_replaced(write_id, newer, at, "replaced by a later Update Record")) {
             open = false;
             spdlog::info("write {} arrived after write {}, which replaces it", write_id, newer);

@@ -152,7 +152,7 @@ Decision Engine::evaluate_write(const RecordEvent& ev, const Facts& facts) const
     d.review_within = review_within(settings_, ev.author.ods, ev.author.org_type, ev.feed);
     for (const auto* r : matched)
         if (r->rule->review_within.count() > 0) d.review_within = std::min(d.review_within, r->rule->review_within);
-    if (describe(ev.feed).writes_replace) d.replaces = ev.replaces;
+    if (describe(ev.feed).writes_replace) d.replaces = ev.update_record.replaces;
 
     const auto writer = writer_facts(ev.author.ods, standing.name.empty() ? ev.author.name : standing.name, ev.feed);
     const bool review_only = standing.status == OrgStatus::review_only;

@@ -1,5 +1,5 @@
 #pragma once
-// `gpwatch-sim clinical`: the clinical-system event feed simulator (FEEDS.md section 2).
+// `gpwatch-sim clinical`: the clinical-system event feed simulator (docs/protocols.md section 2).
 
 #include <string>
 #include <vector>

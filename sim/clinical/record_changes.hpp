@@ -1,5 +1,5 @@
 #pragma once
-// RecordChanges: the clinical system's rarer events besides writes and reviews (FEEDS.md section 2):
+// RecordChanges: the clinical system's rarer events besides writes and reviews (docs/protocols.md section 2):
 //   sharing.changed  about 1 in 150 events. Mostly the system supplier switching 'update-record'
 //                    off and, some events later, on again: the processor not honouring the
 //                    controller's settings. Sometimes a practice user setting 'share-in' for an

@@ -1,5 +1,5 @@
 #pragma once
-// TaskInbox: the simulated clinical system's task lists (FEEDS.md "Tasks back into the clinical
+// TaskInbox: the simulated clinical system's task lists (docs/protocols.md "Tasks back into the clinical
 // system"). Checks a POST /tasks body field by field, gives each new task an id, remembers
 // dedupe keys so the same key twice returns the first task's id (200) instead of a second task
 // (201), and writes each new task to the journal as {"type":"task","task_id":…, …the request…}.

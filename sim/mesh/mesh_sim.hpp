@@ -1,5 +1,5 @@
 #pragma once
-// `gpwatch-sim mesh`: the MESH mailbox simulator (FEEDS.md section 1), filling the practice's
+// `gpwatch-sim mesh`: the MESH mailbox simulator (docs/protocols.md section 1), filling the practice's
 // inbox with GP Connect Update Record messages.
 
 #include <string>

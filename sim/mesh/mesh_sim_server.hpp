@@ -1,5 +1,5 @@
 #pragma once
-// MeshSimServer: the MESH API's inbox subset (FEEDS.md section 1) over HTTPS with mutual TLS.
+// MeshSimServer: the MESH API's inbox subset (docs/protocols.md section 1) over HTTPS with mutual TLS.
 // Every request under /messageexchange/{mailbox} must carry a fresh, valid NHSMESH token for
 // that mailbox; the routes are handshake, list inbox, download (whole or chunk k) and
 // acknowledge. Connections are kept alive between requests; every read and write has a deadline

@@ -1,7 +1,7 @@
 #pragma once
 // What community pharmacies send in GP Connect Update Record messages: the senders, the three
 // services, the seven Pharmacy First pathways and the medicines supplied for them. Service and
-// pathway codes are those of DOMAIN.md; dm+d codes are well-formed SNOMED extension ids
+// pathway codes are those of docs/domain.md; dm+d codes are well-formed SNOMED extension ids
 // (namespace 1000001, Verhoeff check digit) with real product names, not looked up in dm+d.
 
 #include <string>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""No one is flooded (issue 12): a backlog of 500 events replayed from a week ago
+"""No one is flooded: a backlog of 500 events replayed from a week ago
 (`gpwatch-sim clinical --backdate 7d`), with escalation on, into gpwatchd with the settings'
 defaults for delivery (the duty inbox and admin inbox Maildirs, the default flood limit of 10
 messages per sink; its pause shortened to 2 minutes for the test's time).

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""What an admin meets at the command line (issue 12, items 8 and 9), against a running gpwatchd
+"""What an admin meets at the command line, against a running gpwatchd
 with both simulators (the clinical one reviewing the MESH simulator's Update Records):
 
   - the clinical simulator files and rejects Update Records, naming them by message id, and the

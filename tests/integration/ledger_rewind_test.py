@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A ledger that went back is refused, and carrying on with it deliberately repeats no id a peer
-has seen (issue: hostile load and lying inputs, item 2), with the real binaries:
+has seen, with the real binaries:
 
 1. gpwatchd with both simulators (the clinical feed and MESH) and three sinks that name alerts to
    peers: the duty inbox Maildir (Message-ID), SMTP is not needed for this, and the clinical
@@ -19,6 +19,7 @@ import collections
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -35,6 +36,16 @@ def cursor(daemon):
         return json.loads(daemon.ctl("status", "--json").splitlines()[0])["cursors"].get("clinical", 0)
     except Exception:
         return 0
+
+
+def file_cursor(ledger):
+    """The clinical feed's cursor in the ledger file itself (read-only, its log already gone)."""
+    db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT seq FROM feed_cursors WHERE feed = 'clinical'").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        db.close()
 
 
 def start_refused(daemon, *args):
@@ -99,6 +110,11 @@ delivery:
         os.remove(ledger + "-wal")
         if os.path.exists(ledger + "-shm"):
             os.remove(ledger + "-shm")
+        # What the file holds without its log: up to the clean stop, or further when SQLite's
+        # automatic checkpoint (at 1000 pages of log) copied part of the second run in.
+        at_stop = file_cursor(ledger)
+        check(int(record["feed_seq"]) > at_stop,
+              f"the ledger file holds up to seq {at_stop}, not behind the high-water record's {record['feed_seq']}")
         before = inbox_by_message_id(daemon)
         tasks_before = len(sim.journal_tasks())
         log(f"killed at seq {record['feed_seq']} (alert {record['alert_id']}, {record['mesh_messages']} MESH messages), "

@@ -1,4 +1,4 @@
-"""Issue 6 end to end: three practices report anonymised incident counts to one LMC collector.
+"""LMC reporting end to end: three practices report anonymised incident counts to one LMC collector.
 
 Three gpwatchd instances, each with its own clinical and MESH simulators (different seeds), write
 their LMC reports for a week that has closed (the simulators replay traffic from eight days ago,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times that lie are caught (issue: hostile load and lying inputs, item 3), with the real
+"""Times that lie are caught, with the real
 binaries: the clinical simulator stamps every 5th event with a time that cannot be right (2099,
 0001, 0000, 1900, 9999, 1970 in turn). gpwatchd must start each such write's review clock at its
 arrival (a deadline within the hour's review time, never 2099 and never none), record one

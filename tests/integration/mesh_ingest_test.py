@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 3's proof: the MESH simulator fills the practice's mailbox with a few hundred messages
+"""MESH ingest end to end: the MESH simulator fills the practice's mailbox with a few hundred messages
 (Update Records in XML and JSON, chunked, gzip, malformed, other ITK3 events, REPORTs), with
 --chaos (5xx, dropped connections, acknowledgements lost after they took effect), while gpwatchd
 is killed with SIGKILL at random moments and restarted. It checks:

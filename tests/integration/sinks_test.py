@@ -349,7 +349,7 @@ def task_tests(bin_dir, workdir):
               and t["priority"] == "urgent" and t["patient"] == {"nhs_number": NHS}
               and t["dedupe_key"] == "gpwatch-C84001-alert-31" and t["body"] == "Check the entry now.",
               f"task as journalled: {t}")
-        log("ok: one task in the journal, as FEEDS.md describes it")
+        log("ok: one task in the journal, as docs/protocols.md describes it")
         # A long digest's text (100 KB) is cut to what a task holds, saying where the rest is,
         # and the clinical system takes it (a task over its body limit would be refused for ever).
         long_body = "".join(f"  - alert {i}: [HIGH] Not reviewed in time: write by RT5 - Observation\n"

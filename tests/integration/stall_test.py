@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Nothing outside can stall gpwatchd (issue 12), with the real binaries on loopback.
+"""Nothing outside can stall gpwatchd, with the real binaries on loopback.
 
 Phase A: the SMTP, webhook and clinical-system task sinks point at peers that accept the
 connection and never answer (peers/hostile_peer.py tarpit), and a fourth sink (a second webhook)

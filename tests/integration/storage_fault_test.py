@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Storage faults keep what was kept (issue 12, item 10), with the real binaries.
+"""Storage faults keep what was kept, with the real binaries.
 
 1. A full disk under load: the state directory on a small tmpfs the test mounts; the clinical
    simulator publishes 20 events/s; the test fills the tmpfs to the last byte. gpwatchd stays up

@@ -1,5 +1,5 @@
 #pragma once
-// ScriptedFeedServer: a tiny in-process wss server playing the clinical system's feed (FEEDS.md
+// ScriptedFeedServer: a tiny in-process wss server playing the clinical system's feed (docs/protocols.md
 // section 2) for tests of ClinicalFeedClient. Each test scripts what happens after a subscribe;
 // the server records everything the client did (TCP connects, TLS failures, upgrade requests,
 // every text message) so the test can assert on it. Runs on the caller's io_context.

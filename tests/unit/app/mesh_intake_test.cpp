@@ -50,7 +50,7 @@ TEST(MeshIntake, AnotherWorkflowIsNotAnUpdateRecord) {
     EXPECT_EQ(ev.kind, EventKind::not_update_record);
     EXPECT_NE(ev.parse_error.find("PATH_MEDRPT_V3"), std::string::npos) << ev.parse_error;
     EXPECT_EQ(ev.entry_id, "20270115093000123_ABCDEF");
-    EXPECT_EQ(ev.sender_mailbox, "FQW30OT001");
+    EXPECT_EQ(ev.update_record.sender_mailbox, "FQW30OT001");
     EXPECT_EQ(ev.time, kReceived);
 }
 
@@ -80,7 +80,7 @@ TEST(MeshIntake, AnUpdateRecordIsParsedAndKeepsItsMeshEnvelope) {
     EXPECT_EQ(ev.mesh->workflow_id, kUpdateRecordWorkflow);
     EXPECT_NE(ev.entry_id, m.message_id) << "an Update Record is named by its own message id";
     EXPECT_FALSE(ev.entry_id.empty());
-    EXPECT_NE(ev.sender_mailbox, "MESH-MAILBOX-FROM-HEADER") << "the message's own source endpoint wins";
+    EXPECT_NE(ev.update_record.sender_mailbox, "MESH-MAILBOX-FROM-HEADER") << "the message's own source endpoint wins";
     EXPECT_TRUE(ev.raw.empty()) << "only quarantined messages keep their bytes";
     EXPECT_EQ(ev.practice, "C84001");
 }

@@ -1,5 +1,5 @@
 // ClinicalFeedClient against a scripted in-process wss server (tests/support/scripted_feed_server.hpp): the
-// subscribe / replay / gap / ack / heartbeat rules of FEEDS.md section 2, TLS verification, the
+// subscribe / replay / gap / ack / heartbeat rules of docs/protocols.md section 2, TLS verification, the
 // bearer token, oversize frames, quarantined frames and stop(). Server and client share one
 // io_context driven from the test thread, each wait bounded by a deadline.
 

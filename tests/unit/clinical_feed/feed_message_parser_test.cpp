@@ -7,7 +7,7 @@ using namespace gpwatch::clinical_feed;
 
 namespace {
 
-// The example events of FEEDS.md section 2, verbatim where they are complete.
+// The example events of docs/protocols.md section 2, verbatim where they are complete.
 const char* kCreated =
     R"({"type":"event","seq":4812,"time":"2026-05-11T10:42:07+01:00","practice":"C84001",
  "event":"entry.created",

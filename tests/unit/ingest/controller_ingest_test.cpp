@@ -74,17 +74,17 @@ RecordEvent update_record(const std::string& message_id, const std::string& docu
     ev.kind = EventKind::entry_created;
     ev.practice = "C84001";
     ev.entry_id = message_id;
-    ev.document_id = document_id;
-    ev.replaces = replaces;
+    ev.update_record.document_id = document_id;
+    ev.update_record.replaces = replaces;
     mesh_part(ev).message_id = "MESH-" + message_id;
     ev.mesh->workflow_id = "GPCONNECT_UPDATE_RECORD";
-    ev.sender_mailbox = "FQW30OT001";
+    ev.update_record.sender_mailbox = "FQW30OT001";
     ev.nhs_number = "9434765919";
     ev.nhs_number_valid = true;
     ev.author = {"FQW30", "Example Pharmacy", "community-pharmacy", "", ""};
     ev.route = "update-record";
     ev.resource_type = "Composition";
-    ev.service_code = "1577041000000109";
+    ev.update_record.service_code = "1577041000000109";
     ev.codes.push_back({"http://snomed.info/sct", "1090711000000102", "Uncomplicated UTI", "Condition"});
     ev.time = at(offset);
     return ev;
@@ -193,7 +193,7 @@ using Reasons = std::vector<std::string>;
 
 }  // namespace
 
-// ---- the Update Record switch (issue 3, item 4) ----------------------------------------------
+// ---- the Update Record switch------------------------------------------------------------
 
 TEST_F(ControllerIngestTest, UpdateRecordSwitchedOffMakesAnyMessageAnUrgentUnauthorisedWrite) {
     auto s = base_settings();

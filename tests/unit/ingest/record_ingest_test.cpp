@@ -23,7 +23,7 @@ RecordEvent from_mesh(const std::string& mesh_id) {
     ev.practice = "C84001";
     mesh_part(ev).message_id = mesh_id;
     ev.mesh->workflow_id = "GPCONNECT_UPDATE_RECORD";
-    ev.sender_mailbox = "FQW30OT001";
+    ev.update_record.sender_mailbox = "FQW30OT001";
     ev.time = SysSeconds{std::chrono::seconds{1'800'000'000}};
     return ev;
 }

@@ -7,7 +7,7 @@
 namespace gpwatch::sim {
 
 TEST(NhsNumber, KnownNumbers) {
-    EXPECT_TRUE(nhs_number_is_valid("9434765919"));  // the example in FEEDS.md
+    EXPECT_TRUE(nhs_number_is_valid("9434765919"));  // the example in docs/protocols.md
     EXPECT_FALSE(nhs_number_is_valid("9434765918"));
     EXPECT_FALSE(nhs_number_is_valid("943476591"));
     EXPECT_FALSE(nhs_number_is_valid("94347659190"));

@@ -1,4 +1,4 @@
-// sharing.changed and patient.flags in the clinical simulator's traffic: FEEDS.md section 2's
+// sharing.changed and patient.flags in the clinical simulator's traffic: docs/protocols.md section 2's
 // shapes exactly, the rates the brief asks for, the supplier's off-then-on story, and the same
 // events for the same seed.
 #include "sim/clinical/clinical_traffic.hpp"
@@ -39,7 +39,7 @@ bool is_change(const json::object& e) {
     return kind == "sharing.changed" || kind == "patient.flags";
 }
 
-// A changed_by as FEEDS.md gives it: a supplier by name, or a practice user with id and name.
+// A changed_by as docs/protocols.md gives it: a supplier by name, or a practice user with id and name.
 void expect_changed_by(const json::object& by, const std::string& where) {
     const std::string kind = str(by.at("kind"));
     if (kind == "supplier") {

@@ -16,8 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 // Every text field of the event, to check nothing from outside the message got into it.
 std::string all_text(const RecordEvent& ev) {
-    std::string s = ev.entry_id + ev.document_id + ev.nhs_number + ev.author.ods + ev.author.name + ev.sender_mailbox +
-                    ev.service_code + ev.service_display + ev.replaces + ev.parse_error;
+    std::string s = ev.entry_id + ev.update_record.document_id + ev.nhs_number + ev.author.ods + ev.author.name + ev.update_record.sender_mailbox +
+                    ev.update_record.service_code + ev.update_record.service_display + ev.update_record.replaces + ev.parse_error;
     for (const auto& c : ev.codes) s += c.system + c.code + c.display;
     return s;
 }

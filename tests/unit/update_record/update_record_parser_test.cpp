@@ -40,7 +40,7 @@ void expect_same_event(const RecordEvent& a, const RecordEvent& b) {
     EXPECT_EQ(a.kind, b.kind);
     EXPECT_EQ(a.time, b.time);
     EXPECT_EQ(a.entry_id, b.entry_id);
-    EXPECT_EQ(a.document_id, b.document_id);
+    EXPECT_EQ(a.update_record.document_id, b.update_record.document_id);
     EXPECT_EQ(a.nhs_number, b.nhs_number);
     EXPECT_EQ(a.nhs_number_valid, b.nhs_number_valid);
     EXPECT_EQ(a.author.ods, b.author.ods);
@@ -48,12 +48,12 @@ void expect_same_event(const RecordEvent& a, const RecordEvent& b) {
     EXPECT_EQ(a.author.org_type, b.author.org_type);
     EXPECT_EQ(a.route, b.route);
     EXPECT_EQ(a.resource_type, b.resource_type);
-    EXPECT_EQ(a.sender_mailbox, b.sender_mailbox);
-    EXPECT_EQ(a.service_code, b.service_code);
-    EXPECT_EQ(a.service_display, b.service_display);
-    EXPECT_EQ(a.replaces, b.replaces);
+    EXPECT_EQ(a.update_record.sender_mailbox, b.update_record.sender_mailbox);
+    EXPECT_EQ(a.update_record.service_code, b.update_record.service_code);
+    EXPECT_EQ(a.update_record.service_display, b.update_record.service_display);
+    EXPECT_EQ(a.update_record.replaces, b.update_record.replaces);
     EXPECT_EQ(a.nopat, b.nopat);
-    EXPECT_EQ(a.encounter_time, b.encounter_time);
+    EXPECT_EQ(a.update_record.encounter_time, b.update_record.encounter_time);
     EXPECT_EQ(a.parse_error, b.parse_error);
     EXPECT_EQ(a.raw, b.raw);
     for (const auto& [x, y] : {std::pair{&a.codes, &b.codes}, {&a.medicines, &b.medicines}, {&a.flags, &b.flags}}) {
@@ -107,7 +107,7 @@ TEST_P(PharmacyFirst, EveryPathwayGivesItsConditionAndTheMedicineSupplied) {
     const RecordEvent ev = parse_update_record(message(std::string("pharmacy-first-") + p.stem + ".xml"));
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
     EXPECT_EQ(ev.entry_id, std::string("pf-") + p.stem + "-0001");
-    EXPECT_EQ(ev.service_code, "1577041000000109");
+    EXPECT_EQ(ev.update_record.service_code, "1577041000000109");
     EXPECT_TRUE(has_code(ev.codes, kSct, p.condition, "Condition"));
     ASSERT_EQ(ev.medicines.size(), 1u);
     EXPECT_EQ(ev.medicines[0].system, kDmd);
@@ -131,20 +131,20 @@ TEST(UpdateRecordParser, PharmacyFirstFillsEveryField) {
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
     EXPECT_EQ(ev.feed, Feed::update_record);
     EXPECT_EQ(ev.entry_id, "pf-uti-0001");
-    EXPECT_EQ(ev.document_id, "doc-pf-uti-0001");
+    EXPECT_EQ(ev.update_record.document_id, "doc-pf-uti-0001");
     EXPECT_EQ(ev.author.ods, "FA123");  // the ITK header Organization the MessageHeader names
     EXPECT_EQ(ev.author.name, "Riverside Pharmacy");  // named only in the document
     EXPECT_EQ(ev.author.org_type, "community-pharmacy");
-    EXPECT_EQ(ev.sender_mailbox, "FA123OT001");
+    EXPECT_EQ(ev.update_record.sender_mailbox, "FA123OT001");
     EXPECT_EQ(ev.route, "update-record");
     EXPECT_EQ(ev.resource_type, "Composition");
-    EXPECT_EQ(ev.service_display, "Community Pharmacist Consultation Service for minor illness");
+    EXPECT_EQ(ev.update_record.service_display, "Community Pharmacist Consultation Service for minor illness");
     EXPECT_EQ(ev.nhs_number, "9000000009");
     EXPECT_TRUE(ev.nhs_number_valid);
     EXPECT_EQ(ev.time, utc(2026, 11, 2, 10, 20, 31));  // the fraction is dropped
-    EXPECT_EQ(ev.encounter_time, utc(2026, 11, 2, 10, 0, 0));
+    EXPECT_EQ(ev.update_record.encounter_time, utc(2026, 11, 2, 10, 0, 0));
     EXPECT_FALSE(ev.nopat);
-    EXPECT_TRUE(ev.replaces.empty());
+    EXPECT_TRUE(ev.update_record.replaces.empty());
     EXPECT_TRUE(ev.flags.empty());
     EXPECT_TRUE(ev.raw.empty());
     EXPECT_TRUE(ev.parse_error.empty());
@@ -163,7 +163,7 @@ TEST(UpdateRecordParser, PharmacyFirstFillsEveryField) {
 TEST(UpdateRecordParser, BloodPressureCheckGivesTheSystolicDiastolicMeanTriplet) {
     const RecordEvent ev = parse_update_record(message("bp-check.json"));
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
-    EXPECT_EQ(ev.service_code, "1659111000000107");
+    EXPECT_EQ(ev.update_record.service_code, "1659111000000107");
     EXPECT_EQ(ev.author.ods, "FX482");
     EXPECT_EQ(ev.author.org_type, "community-pharmacy");
     EXPECT_TRUE(has_code(ev.codes, kSct, "75367002", "Observation"));
@@ -177,7 +177,7 @@ TEST(UpdateRecordParser, BloodPressureCheckGivesTheSystolicDiastolicMeanTriplet)
 TEST(UpdateRecordParser, ContraceptionGivesPregnancyStatusMedicineAndSafeguardingFlag) {
     const RecordEvent ev = parse_update_record(message("contraception.xml"));
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
-    EXPECT_EQ(ev.service_code, "1659121000000101");
+    EXPECT_EQ(ev.update_record.service_code, "1659121000000101");
     EXPECT_TRUE(has_code(ev.codes, kSct, "60001007", "Observation"));
     ASSERT_EQ(ev.medicines.size(), 1u);
     EXPECT_EQ(ev.medicines[0].code, "32216331000001100");
@@ -191,7 +191,7 @@ TEST(UpdateRecordParser, ReplacementNamesTheMessageItReplaces) {
     const RecordEvent ev = parse_update_record(message("replacement.xml"));
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
     EXPECT_EQ(ev.entry_id, "pf-uti-0002");
-    EXPECT_EQ(ev.replaces, "pf-uti-0001");
+    EXPECT_EQ(ev.update_record.replaces, "pf-uti-0001");
 }
 
 TEST(UpdateRecordParser, NopatOnTheCompositionMarksTheWrite) {
@@ -237,7 +237,7 @@ TEST(UpdateRecordParser, AnotherItkEventIsNotAnUpdateRecord) {
         EXPECT_EQ(ev.feed, Feed::update_record);
         EXPECT_EQ(ev.entry_id, "ack-0001");
         EXPECT_EQ(ev.author.ods, "FA123");
-        EXPECT_EQ(ev.sender_mailbox, "FA123OT001");
+        EXPECT_EQ(ev.update_record.sender_mailbox, "FA123OT001");
         EXPECT_NE(ev.parse_error.find("ITK008M"), std::string::npos) << ev.parse_error;
         // Nothing about the patient is taken from a message that is not an Update Record.
         EXPECT_TRUE(ev.nhs_number.empty());
@@ -273,16 +273,16 @@ TEST(PublishedExamples, PharmacyFirstExample) {
     const RecordEvent ev = parse_update_record(xml);
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
     EXPECT_EQ(ev.entry_id, "minor-illness-common-conditions-service--example-1");
-    EXPECT_EQ(ev.document_id, "aa7f9697-1a1e-41ee-9c62-cbaa68b35189");
+    EXPECT_EQ(ev.update_record.document_id, "aa7f9697-1a1e-41ee-9c62-cbaa68b35189");
     EXPECT_EQ(ev.author.ods, "FQW30");  // the header Organization, not the document's placeholder A(*)
     EXPECT_EQ(ev.author.name, "The Dispensers");
     EXPECT_EQ(ev.author.org_type, "community-pharmacy");
-    EXPECT_EQ(ev.sender_mailbox, "SENDER_MESH_MAILBOX_ID");
-    EXPECT_EQ(ev.service_code, "1577041000000109");
+    EXPECT_EQ(ev.update_record.sender_mailbox, "SENDER_MESH_MAILBOX_ID");
+    EXPECT_EQ(ev.update_record.service_code, "1577041000000109");
     EXPECT_EQ(ev.nhs_number, "4857773456");
     EXPECT_FALSE(ev.nhs_number_valid);  // the published number fails its check digit
     EXPECT_EQ(ev.time, utc(2023, 8, 8, 8, 19, 16));
-    EXPECT_EQ(ev.encounter_time, utc(2023, 8, 8, 0, 0, 0));  // a bare date
+    EXPECT_EQ(ev.update_record.encounter_time, utc(2023, 8, 8, 0, 0, 0));  // a bare date
     EXPECT_TRUE(has_code(ev.codes, kSct, "276433004", "Condition"));
     EXPECT_TRUE(has_code(ev.codes, kSct, "407556006", "Observation"));
     EXPECT_TRUE(has_code(ev.codes, kSct, "8392000", "Observation"));
@@ -297,7 +297,7 @@ TEST(PublishedExamples, BloodPressureCheckExample) {
     if (xml.empty()) GTEST_SKIP() << "NHS England's examples are not at " << test::published_example_dir();
     const RecordEvent ev = parse_update_record(xml);
     ASSERT_EQ(ev.kind, EventKind::entry_created) << ev.parse_error;
-    EXPECT_EQ(ev.service_code, "1659111000000107");
+    EXPECT_EQ(ev.update_record.service_code, "1659111000000107");
     EXPECT_EQ(ev.author.ods, "FQW30");
     EXPECT_TRUE(has_code(ev.codes, kSct, "163020007", "Observation"));
     EXPECT_TRUE(has_code(ev.codes, kSct, "72313002", "Observation"));
