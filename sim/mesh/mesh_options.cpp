@@ -26,6 +26,8 @@ MeshOptions parse_mesh_options(const std::vector<std::string>& args) {
             o.expire_after = parse_duration(name, arg.value());
         } else if (name == "--keep-bodies") {
             o.keep_bodies_dir = non_empty(name, arg.value());
+        } else if (name == "--write-fixtures") {
+            o.write_fixtures_dir = non_empty(name, arg.value());
         } else {
             throw OptionError("unknown option '" + arg.word() + "'");
         }
@@ -50,7 +52,9 @@ const char* mesh_usage() {
            "  --expire-after D        unacknowledged messages expire (410) after D: 5d, 2h, 30s, 500ms (default 5d)\n"
            "  --chaos                 now and then answer 500/503 or drop the connection\n"
            "  --backdate DURATION     date every message this far in the past, e.g. 7d (default: now)\n"
-           "  --keep-bodies DIR       also write each message's payload to DIR/<message id>\n";
+           "  --keep-bodies DIR       also write each message's payload to DIR/<message id>\n"
+           "  --write-fixtures DIR    write the Update Record test messages (tests/data/update_record/)\n"
+           "                          into DIR as NAME.xml and NAME.json, then exit\n";
 }
 
 }  // namespace gpwatch::sim

@@ -31,6 +31,9 @@ struct MeshOptions {
     // When set, every DATA message's payload is also written to DIR/<message id>: what the
     // mailbox held, for an audit of where patient data went (the LMC privacy test reads it).
     std::string keep_bodies_dir;
+    // When set, write the Update Record test messages (tests/data/update_record/) into DIR as
+    // NAME.xml and NAME.json, then exit: no server, no certificates.
+    std::string write_fixtures_dir;
     bool help = false;
 };
 

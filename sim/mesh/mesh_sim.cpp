@@ -17,6 +17,7 @@
 
 #include "sim/common/cert_maker.hpp"  // write_file_atomic
 #include "sim/common/journal.hpp"
+#include "sim/mesh/fixture_messages.hpp"
 #include "sim/mesh/mesh_certs.hpp"
 #include "sim/mesh/mesh_mailbox.hpp"
 #include "sim/mesh/mesh_options.hpp"
@@ -61,6 +62,16 @@ asio::awaitable<void> arrivals(asio::steady_timer& timer, UpdateRecordGenerator&
 int run_mesh(const std::vector<std::string>& args) {
     MeshOptions options;
     if (const auto code = parse_or_exit("mesh", args, parse_mesh_options, mesh_usage(), options)) return *code;
+    if (!options.write_fixtures_dir.empty()) {
+        try {
+            std::filesystem::create_directories(options.write_fixtures_dir);
+            const auto written = write_fixture_messages(options.write_fixtures_dir);
+            say("gpwatch-sim mesh: wrote " + std::to_string(written.size()) + " files to " + options.write_fixtures_dir);
+            return 0;
+        } catch (const std::exception& e) {
+            return start_failed("mesh", e);
+        }
+    }
     start_sim_logging();
     const std::uint64_t seed = choose_seed(options.seed);
     try {

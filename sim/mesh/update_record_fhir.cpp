@@ -1,6 +1,7 @@
 #include "sim/mesh/update_record_fhir.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 namespace gpwatch::sim {
 
@@ -145,6 +146,57 @@ json::value to_json(const FhirNode& n) {
     return nullptr;
 }
 
+void write_indented(const json::value& v, std::string& out, int depth) {
+    const auto newline = [&out](int d) {
+        out += '\n';
+        out.append(static_cast<std::size_t>(d) * 2, ' ');
+    };
+    if (v.is_object()) {
+        const json::object& o = v.get_object();
+        if (o.empty()) {
+            out += "{}";
+            return;
+        }
+        out += '{';
+        bool first = true;
+        for (const auto& kv : o) {
+            if (!first) out += ',';
+            first = false;
+            newline(depth + 1);
+            out += json::serialize(json::string(kv.key()));
+            out += ": ";
+            write_indented(kv.value(), out, depth + 1);
+        }
+        newline(depth);
+        out += '}';
+    } else if (v.is_array()) {
+        const json::array& a = v.get_array();
+        if (a.empty()) {
+            out += "[]";
+            return;
+        }
+        out += '[';
+        bool first = true;
+        for (const auto& item : a) {
+            if (!first) out += ',';
+            first = false;
+            newline(depth + 1);
+            write_indented(item, out, depth + 1);
+        }
+        newline(depth);
+        out += ']';
+    } else if (v.is_double()) {
+        // Shortest round-trip form, keeping a fraction: 37.4, 2.0 (not Boost's 3.74E1).
+        char buf[64];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v.get_double());
+        std::string s(buf, r.ptr);
+        if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+        out += s;
+    } else {
+        out += json::serialize(v);
+    }
+}
+
 }  // namespace
 
 std::string to_fhir_xml(const FhirNode& root) {
@@ -154,5 +206,12 @@ std::string to_fhir_xml(const FhirNode& root) {
 }
 
 std::string to_fhir_json(const FhirNode& root) { return json::serialize(to_json(root)); }
+
+std::string to_fhir_json_indented(const FhirNode& root) {
+    std::string out;
+    write_indented(to_json(root), out, 0);
+    out += '\n';
+    return out;
+}
 
 }  // namespace gpwatch::sim

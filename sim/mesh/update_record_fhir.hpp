@@ -44,5 +44,8 @@ FhirNode fhir_identifier(std::string_view system, std::string_view value);  // r
 // examples; JSON is compact.
 std::string to_fhir_xml(const FhirNode& root);
 std::string to_fhir_json(const FhirNode& root);
+// The same JSON laid out for people: two-space indent, "key": value, one member or item a line
+// (the layout of Python's json.dump(indent=2)), numbers as written; for the test fixtures.
+std::string to_fhir_json_indented(const FhirNode& root);
 
 }  // namespace gpwatch::sim

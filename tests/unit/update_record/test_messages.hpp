@@ -15,7 +15,8 @@ inline std::string read_file(const std::string& path) {
     return s.str();
 }
 
-// A message written by tests/data/update_record/make_messages.py, e.g. message("bp-check.xml").
+// A message of tests/data/update_record/ (written by `gpwatch-sim mesh --write-fixtures`), e.g.
+// message("bp-check.xml").
 inline std::string message(const std::string& file) {
     return read_file(std::string(GPWATCH_TEST_DATA_DIR) + "/update_record/" + file);
 }
