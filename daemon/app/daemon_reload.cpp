@@ -15,6 +15,12 @@ namespace gpwatch {
 using daemon_clock::now_unix;
 
 void Daemon::reload() {
+    // Stopping already: the inlets are being stopped for good, and rebuilding one now would take
+    // over its stop callback, so the last commit would never run.
+    if (shutting_down_) {
+        spdlog::info("reload: ignored while stopping");
+        return;
+    }
     notifier_.reloading();
     spdlog::info("reload: reading {}", options_.config_path);
     auto load = load_settings_file(options_.config_path);

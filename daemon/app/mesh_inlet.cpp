@@ -135,8 +135,9 @@ InletKind MeshInlet::kind() {
                      std::chrono::duration_cast<std::chrono::seconds>(m.poll_interval).count());
         return inlet;
     };
+    // The practice too: every event the inlet makes is stamped with the code it was built with.
     k.needs_restart = [](const Settings& before, const Settings& after) {
-        return needs_restart(before.mesh, after.mesh);
+        return needs_restart(before.mesh, after.mesh) || before.practice_ods != after.practice_ods;
     };
     k.restart_note = "mesh settings changed; reconnecting to the mailbox";
     return k;
