@@ -417,8 +417,10 @@ void Loader::load_organisations(const Section& top, Settings& st) {
     };
 
     // organisations.allowed and organisations.review_only differ only in the status they give.
-    for (auto [list_key, status] : {std::pair{"allowed", OrgStatus::allowed}, std::pair{"review_only", OrgStatus::review_only}}) {
-        each_item(list_key, kAllowedKeys, [&](const Section& item) {
+    // (Not a structured binding: clang 14 cannot capture one in the lambda.)
+    for (const auto& list : {std::pair{"allowed", OrgStatus::allowed}, std::pair{"review_only", OrgStatus::review_only}}) {
+        const OrgStatus status = list.second;
+        each_item(list.first, kAllowedKeys, [&](const Section& item) {
             if (!item.usable) return;
             AllowedOrganisation org;
             org.status = status;
